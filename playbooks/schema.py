@@ -1,0 +1,265 @@
+"""Schemas for the law-as-data files under ``playbooks/``.
+
+A *regime* is one notification law (a state statute, a federal rule, a foreign
+regulation, or a client contract). Each regime file holds one or more
+*versions*; the version in force at the incident's discovery is applied and
+snapshotted into every Obligation it produces. A version lists *obligation
+rules*: who must be told (recipient), when it applies (roles, threshold,
+events, risk) and by when (one or more clocks; the earliest fixed one wins).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Role = Literal["data_owner", "service_provider", "controller", "processor"]
+RecipientKind = Literal["individual", "regulator", "cra", "media", "data_owner", "record"]
+Confidence = Literal["high", "medium", "low"]
+ClockUnit = Literal["hours", "days", "business_days", "none"]
+# Events a clock can start from. `individual_notice` anchors a clock to this
+# regime's individual notice (its actual send time, or while unsent its legal
+# deadline). `calendar_year_end` is the end of the calendar year of discovery
+# (annual logs, e.g. HIPAA breaches of fewer than 500).
+ClockStart = Literal[
+    "discovery",
+    "determination",
+    "awareness",
+    "materiality_determined",
+    "notifiability_assessed",
+    "ransom_paid",
+    "vendor_notified_owner",
+    "individual_notice",
+    "calendar_year_end",
+]
+Sector = Literal[
+    "hipaa_covered_entity",
+    "hipaa_business_associate",
+    "glba_financial_institution",
+    "sec_registrant",
+    "nydfs_covered_entity",
+    "information_broker",
+    "banking_organization",
+    "bank_service_provider",
+    "vendor_of_personal_health_records",
+    "critical_infrastructure",
+    "government_agency",
+    "credit_reporting_agency",
+    "insurance_licensee",
+]
+EventType = Literal[
+    "determined",
+    "awareness",
+    "materiality_determined",
+    "notifiability_assessed",
+    "ransom_paid",
+    "vendor_notified_owner",
+    "individual_notice_sent",
+    "regulator_notice_sent",
+    "law_enforcement_delay",
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Threshold(_Strict):
+    """A numeric condition on the number of covered people.
+
+    ``measure``: ``residents`` counts covered residents of this regime's
+    jurisdiction (or of one jurisdiction when the rule is per-jurisdiction);
+    ``total`` counts every covered person of the regime, wherever they live.
+    The operator is kept exactly as the statute words it: "more than 500" is
+    ``>``, "500 or more" / "at least 500" is ``>=``.
+    """
+
+    measure: Literal["residents", "total"] = "residents"
+    op: Literal[">", ">=", "<", "<="]
+    value: int = Field(ge=0)
+
+    def holds(self, count: int) -> bool:
+        return {
+            ">": count > self.value,
+            ">=": count >= self.value,
+            "<": count < self.value,
+            "<=": count <= self.value,
+        }[self.op]
+
+    def describe(self, count: int) -> str:
+        words = {">": "more than", ">=": "at least", "<": "fewer than", "<=": "at most"}[self.op]
+        verb = "is" if self.holds(count) else "is not"
+        return f"{count} {verb} {words} {self.value}"
+
+
+class Clock(_Strict):
+    """When a notice is due, counted from ``start``.
+
+    ``unit`` ``none`` means the law sets no fixed period ("most expedient time
+    possible", "without undue delay"): the deadline is null and ``text`` says
+    what the law demands. For clocks anchored to the individual notice,
+    ``relation`` says whether the notice goes ``within`` N units after it,
+    ``same_time`` as it, or ``before`` it.
+    """
+
+    start: ClockStart
+    unit: ClockUnit
+    amount: int | None = Field(default=None, ge=0)
+    relation: Literal["within", "same_time", "before"] = "within"
+    holidays: str | None = Field(
+        default=None,
+        description="Holiday calendar for business days: 'US' (federal), 'US-NY', 'BR', 'GB'... "
+        "Default: the regime's jurisdiction.",
+    )
+    text: str = Field(description="The law's own words for the deadline.")
+
+    @model_validator(mode="after")
+    def _amount_matches_unit(self) -> Clock:
+        if self.unit == "none" and self.amount is not None:
+            raise ValueError("a clock with unit 'none' has no amount")
+        if self.unit != "none" and self.amount is None:
+            raise ValueError(f"a clock in {self.unit} needs an amount")
+        return self
+
+
+class ObligationRule(_Strict):
+    """One duty to tell one recipient."""
+
+    key: str = Field(pattern=r"^[a-z0-9_]+$", description="Unique within the regime version.")
+    recipient_kind: RecipientKind
+    recipient: str = Field(description="The named office or audience, e.g. 'California Attorney General'.")
+    roles: list[Role] = Field(default_factory=lambda: ["data_owner", "controller"])
+    threshold: Threshold | None = None
+    per_jurisdiction: bool = Field(
+        default=False,
+        description="One obligation per affected jurisdiction meeting the threshold (e.g. HIPAA media notice per state).",
+    )
+    requires_event: EventType | None = Field(
+        default=None, description="Owed only once this event has happened (e.g. ransom_paid)."
+    )
+    requires_sectors: list[Sector] = Field(
+        default_factory=list, description="Owed only by entities in one of these sectors (in addition to the regime's)."
+    )
+    excluded_sectors: list[Sector] = Field(
+        default_factory=list, description="Not owed by entities in any of these sectors (e.g. CRA duty not for GLBA entities)."
+    )
+    requires_risk: Literal["harm_likely", "high_risk"] | None = Field(
+        default=None,
+        description="Owed only when the incident's risk assessment says so (GDPR Art. 34 needs high risk).",
+    )
+    only_with_harm_exception: bool = Field(
+        default=False,
+        description="Owed only when the entity relies on the regime's risk-of-harm exception "
+        "(a kept written determination, a notice to the AG of a no-harm decision).",
+    )
+    clocks: list[Clock] = Field(min_length=1, description="The earliest fixed deadline among these applies.")
+    tolling: bool | None = Field(default=None, description="Overrides the regime's law_enforcement_tolling.")
+    content: list[str] = Field(default_factory=list, description="Content the notice must contain.")
+    prohibited_content: list[str] = Field(default_factory=list)
+    methods: list[str] = Field(default_factory=list, description="Allowed delivery methods (mail, email, phone, web_form...).")
+    notes: str | None = None
+
+
+class PersonalInformation(_Strict):
+    """Which exposed data elements make a person covered by the regime.
+
+    A person is covered when their exposed elements include ``name`` and every
+    element of one ``with_name`` combination, or every element of one
+    ``standalone`` combination, or (``any_personal_data``) any element at all.
+    """
+
+    any_personal_data: bool = False
+    with_name: list[list[str]] = Field(default_factory=list)
+    standalone: list[list[str]] = Field(default_factory=list)
+    notes: str | None = None
+
+    def covers(self, elements: frozenset[str] | set[str]) -> bool:
+        if self.any_personal_data:
+            return bool(elements)
+        if "name" in elements and any(set(c) <= elements for c in self.with_name):
+            return True
+        return any(set(c) <= elements for c in self.standalone)
+
+
+class SafeHarbor(_Strict):
+    applies: bool
+    lost_if_key_compromised: bool = True
+    text: str | None = None
+
+
+class RiskOfHarm(_Strict):
+    """The risk-of-harm exception: notice is excused when harm is unlikely."""
+
+    exception: bool
+    basis: Literal["harm_likely", "high_risk"] = "harm_likely"
+    text: str | None = None
+    record_years: int | None = Field(default=None, description="Years the written determination must be kept.")
+
+
+class AppliesTo(_Strict):
+    roles: list[Role] = Field(
+        default_factory=lambda: ["data_owner", "service_provider", "controller", "processor"]
+    )
+    sectors_any: list[Sector] = Field(
+        default_factory=list, description="If set, the regime binds only entities in one of these sectors."
+    )
+    sectors_exempt: list[Sector] = Field(
+        default_factory=list,
+        description="Entities in these sectors are exempt or deemed compliant (say which in `text`).",
+    )
+    residents_of: list[str] = Field(
+        min_length=1,
+        description="Jurisdiction codes whose residents the regime protects; 'US' matches every 'US-xx'.",
+    )
+    text: str | None = None
+
+
+class RegimeVersion(_Strict):
+    version: str
+    effective_from: date
+    effective_to: date | None = None
+    status: Literal["in_force", "not_in_force"] = "in_force"
+    citation: str
+    source_url: list[str] = Field(min_length=1)
+    confidence: Confidence
+    confidence_notes: str | None = None
+    applies_to: AppliesTo
+    personal_information: PersonalInformation
+    encryption_safe_harbor: SafeHarbor
+    risk_of_harm: RiskOfHarm
+    law_enforcement_tolling: bool
+    substitute_notice: str | None = None
+    obligations: list[ObligationRule]
+
+    @model_validator(mode="after")
+    def _unique_keys(self) -> RegimeVersion:
+        keys = [o.key for o in self.obligations]
+        if len(keys) != len(set(keys)):
+            raise ValueError(f"duplicate obligation keys in version {self.version}")
+        if self.effective_to is not None and self.effective_to <= self.effective_from:
+            raise ValueError("effective_to must be after effective_from")
+        return self
+
+    def in_force_on(self, day: date) -> bool:
+        return self.effective_from <= day and (self.effective_to is None or day < self.effective_to)
+
+
+class Regime(_Strict):
+    id: str = Field(pattern=r"^[A-Z]{2}(-[A-Z0-9.]+)*$")
+    name: str
+    kind: Literal["state", "territory", "federal", "international", "contract"]
+    jurisdiction: str = Field(description="Where the obligation is owed: 'US-CA', 'US', 'EU', 'GB', 'CA-QC'...")
+    versions: list[RegimeVersion] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _versions_do_not_overlap(self) -> Regime:
+        ordered = sorted(self.versions, key=lambda v: v.effective_from)
+        for a, b in zip(ordered, ordered[1:]):
+            if a.effective_to is None or a.effective_to > b.effective_from:
+                raise ValueError(f"{self.id}: versions {a.version} and {b.version} overlap")
+        return self
+
+    def version_on(self, day: date) -> RegimeVersion | None:
+        return next((v for v in self.versions if v.in_force_on(day)), None)
