@@ -12,10 +12,13 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from playbooks.schema import Regime
+from playbooks.schema import Regime, ResponsePlaybook
 
 PLAYBOOKS_DIR = Path(__file__).resolve().parent
 REGIMES_DIR = PLAYBOOKS_DIR / "regimes"
+RESPONSES_DIR = PLAYBOOKS_DIR / "responses"
+# The C loader is ~10x faster; the catalog is read on every CLI call.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class CatalogError(ValueError):
@@ -24,7 +27,7 @@ class CatalogError(ValueError):
 
 def _read_yaml(path: Path) -> object:
     with path.open(encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return yaml.load(fh, Loader=_LOADER)
 
 
 @cache
@@ -51,4 +54,19 @@ def regimes() -> dict[str, Regime]:
             if unknown := used - vocabulary:
                 raise CatalogError(f"{path.name} {version.version}: unknown data elements {sorted(unknown)}")
         out[regime.id] = regime
+    return out
+
+
+@cache
+def response_playbooks() -> dict[str, ResponsePlaybook]:
+    """The response playbooks (ransomware, lost device...), keyed by id."""
+    out: dict[str, ResponsePlaybook] = {}
+    for path in sorted(RESPONSES_DIR.glob("*.yaml")):
+        try:
+            playbook = ResponsePlaybook.model_validate(_read_yaml(path))
+        except ValidationError as exc:
+            raise CatalogError(f"{path.name}: {exc}") from exc
+        if playbook.id != path.stem:
+            raise CatalogError(f"{path.name}: id {playbook.id!r} does not match the file name")
+        out[playbook.id] = playbook
     return out

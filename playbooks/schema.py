@@ -11,6 +11,7 @@ events, risk) and by when (one or more clocks; the earliest fixed one wins).
 from __future__ import annotations
 
 from datetime import date
+from itertools import pairwise
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -256,10 +257,35 @@ class Regime(_Strict):
     @model_validator(mode="after")
     def _versions_do_not_overlap(self) -> Regime:
         ordered = sorted(self.versions, key=lambda v: v.effective_from)
-        for a, b in zip(ordered, ordered[1:]):
+        for a, b in pairwise(ordered):
             if a.effective_to is None or a.effective_to > b.effective_from:
                 raise ValueError(f"{self.id}: versions {a.version} and {b.version} overlap")
         return self
 
     def version_on(self, day: date) -> RegimeVersion | None:
         return next((v for v in self.versions if v.in_force_on(day)), None)
+
+
+class ResponseStep(_Strict):
+    key: str = Field(pattern=r"^[a-z0-9_]+$")
+    title: str
+    phase: Literal["containment", "investigation"]
+    owner_role: str = Field(description="Who does it: incident_commander, it_security, forensics, counsel, records...")
+    evidence: list[str] = Field(min_length=1, description="The evidence this step is expected to produce.")
+
+
+class ResponsePlaybook(_Strict):
+    """A response procedure: containment and investigation steps, each with owner and evidence."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    name: str
+    description: str
+    references: list[str] = Field(default_factory=list)
+    steps: list[ResponseStep] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> ResponsePlaybook:
+        keys = [s.key for s in self.steps]
+        if len(keys) != len(set(keys)):
+            raise ValueError(f"{self.id}: duplicate step keys")
+        return self

@@ -1,0 +1,178 @@
+"""Where an affected person lives: a jurisdiction code from what a record extract says.
+
+Order of evidence: the state/province field (codes like ``CA``, ``US-CA``,
+``QC`` or names like ``California``, ``Québec``), then the US ZIP code (the
+shipped table ``playbooks/zip3_states.csv``: 3-digit prefix → jurisdiction,
+plus 5-digit exceptions where a prefix spans two jurisdictions), then the
+country (ISO alpha-2/alpha-3 code or name). Anything else is ``unknown``.
+
+The ZIP table is generated, not hand-written: ``python -m breachclock.residency
+--generate`` rebuilds it from the ``zipcodes`` package's bundled database
+(only that command needs the package; the runtime reads the CSV). Military
+post codes (AA/AE/AP) carry no residency and stay ``unknown``.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import sys
+import unicodedata
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+
+import pycountry
+
+from playbooks.facts import UNKNOWN
+
+ZIP_TABLE = Path(__file__).resolve().parent.parent / "playbooks" / "zip3_states.csv"
+# US territories that have their own ISO 3166-1 code but are US jurisdictions for breach law.
+US_TERRITORIES = {"PR": "US-PR", "GU": "US-GU", "VI": "US-VI", "AS": "US-AS", "MP": "US-MP", "UM": "US-UM"}
+# Freely associated states appear in the ZIP database but are countries.
+_ZIP_COUNTRIES = {"FM": "FM", "PW": "PW", "MH": "MH"}
+_MILITARY = {"AA", "AE", "AP"}
+_ZIP_RE = re.compile(r"^\s*(\d{5})(?:[-\s]?\d{4})?\s*$")
+_US_WORDS = {"us", "usa", "u s", "u s a", "united states", "united states of america", "america"}
+
+
+def _fold(text: str) -> str:
+    """Lower case, accents off, punctuation to spaces: 'Québec' → 'quebec', 'U.S.A.' → 'u s a'."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", text).split())
+
+
+@cache
+def _subdivisions(country: str) -> dict[str, str]:
+    """Folded name or bare code → ISO 3166-2 code, for one country's subdivisions."""
+    out: dict[str, str] = {}
+    for sub in pycountry.subdivisions.get(country_code=country) or ():
+        out[_fold(sub.code.split("-", 1)[1])] = sub.code
+        out[_fold(sub.name)] = sub.code
+        out[_fold(sub.code)] = sub.code
+    if country == "US":
+        out.update({"virgin islands": "US-VI", "us virgin islands": "US-VI", "washington dc": "US-DC", "d c": "US-DC"})
+    if country == "CA":
+        out.update({"quebec": "CA-QC", "pq": "CA-QC", "nfld": "CA-NL", "newfoundland": "CA-NL"})
+    return out
+
+
+@cache
+def country_code(value: str) -> str | None:
+    """ISO alpha-2 code from a code or a name; None when unknown."""
+    folded = _fold(value)
+    if not folded:
+        return None
+    if folded in _US_WORDS:
+        return "US"
+    if folded in ("uk", "great britain", "england", "scotland", "wales", "northern ireland"):
+        return "GB"
+    compact = folded.replace(" ", "")
+    for key in ("alpha_2", "alpha_3"):
+        if len(compact) == len("xx" if key == "alpha_2" else "xxx"):
+            hit = pycountry.countries.get(**{key: compact.upper()})
+            if hit:
+                return hit.alpha_2
+    try:
+        return pycountry.countries.lookup(value.strip()).alpha_2
+    except LookupError:
+        pass
+    try:
+        return pycountry.countries.search_fuzzy(value.strip())[0].alpha_2 if len(folded) > 3 else None
+    except LookupError:
+        return None
+
+
+@cache
+def subdivision_code(value: str, country: str | None = None) -> str | None:
+    """ISO 3166-2 code from a state/province field; US first, then Canada when no country is given."""
+    folded = _fold(value)
+    if not folded:
+        return None
+    if "-" in value and (hit := pycountry.subdivisions.get(code=value.strip().upper())):
+        return hit.code
+    for c in ([country] if country else ["US", "CA"]):
+        if c in US_TERRITORIES:
+            return US_TERRITORIES[c]
+        if code := _subdivisions(c).get(folded):
+            return code
+    return None
+
+
+@cache
+def _zip_table() -> tuple[dict[str, str], dict[str, str]]:
+    prefixes: dict[str, str] = {}
+    exceptions: dict[str, str] = {}
+    with ZIP_TABLE.open(encoding="utf-8") as fh:
+        for row in csv.reader(line for line in fh if not line.startswith("#")):
+            if row[0] == "prefix":
+                continue
+            (prefixes if len(row[0]) == 3 else exceptions)[row[0]] = row[1]
+    return prefixes, exceptions
+
+
+def zip_jurisdiction(postal_code: str) -> str | None:
+    """The jurisdiction of a US ZIP (5 digits, ZIP+4 accepted), or None."""
+    m = _ZIP_RE.match(postal_code)
+    if not m:
+        return None
+    z = m.group(1)
+    prefixes, exceptions = _zip_table()
+    return exceptions.get(z) or prefixes.get(z[:3])
+
+
+@cache
+def resolve(state: str = "", postal_code: str = "", country: str = "") -> str:
+    """The jurisdiction code of a person (``US-TX``, ``CA-QC``, ``DE``) or ``unknown``. Cached: values repeat."""
+    cc = country_code(country) if country else None
+    if cc in US_TERRITORIES:
+        return US_TERRITORIES[cc]
+    if state:
+        if code := subdivision_code(state, cc):
+            return code
+    if postal_code and cc in (None, "US"):
+        if code := zip_jurisdiction(postal_code):
+            return code
+    if cc is not None:
+        return cc
+    return UNKNOWN
+
+
+def generate_zip_table(path: Path = ZIP_TABLE) -> int:
+    """Rebuild the shipped ZIP table from the ``zipcodes`` package. Returns the number of lines written."""
+    from collections import Counter, defaultdict
+
+    import zipcodes  # only for generation; never imported at runtime
+
+    def jurisdiction(state: str) -> str | None:
+        if state in _MILITARY:
+            return None
+        return _ZIP_COUNTRIES.get(state) or f"US-{state}"
+
+    by_prefix: dict[str, Counter[str]] = defaultdict(Counter)
+    rows = [(r["zip_code"], jurisdiction(r["state"])) for r in zipcodes.list_all()]
+    for z, j in rows:
+        if j:
+            by_prefix[z[:3]][j] += 1
+    majority = {p: c.most_common(1)[0][0] for p, c in by_prefix.items()}
+    exceptions = sorted((z, j) for z, j in rows if j and majority[z[:3]] != j)
+    version = getattr(zipcodes, "__version__", "unknown")
+    lines = [
+        f"# US ZIP -> jurisdiction. Generated {datetime.now(UTC).date().isoformat()} by "
+        f"`python -m breachclock.residency --generate` from the zipcodes package {version} "
+        "(https://github.com/seanpianka/zipcodes, data from the USPS via that project).",
+        "# 3-digit rows: the jurisdiction of most ZIPs with that prefix; 5-digit rows: exceptions to it.",
+        "prefix,jurisdiction",
+        *(f"{p},{j}" for p, j in sorted(majority.items())),
+        *(f"{z},{j}" for z, j in exceptions),
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return len(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover - maintenance command
+    if sys.argv[1:] == ["--generate"]:
+        print(f"wrote {generate_zip_table()} lines to {ZIP_TABLE}")
+    else:
+        print("usage: python -m breachclock.residency --generate")

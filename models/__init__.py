@@ -1,0 +1,33 @@
+"""The legal record: typed SQLAlchemy 2 models, one module per aggregate.
+
+Every model is re-exported here so ``from models import Incident`` works and
+Alembic sees the whole metadata.
+"""
+
+from models.approval import Approval
+from models.audit import AuditEvent
+from models.base import Base
+from models.client import Client, Matter
+from models.evidence import Evidence
+from models.incident import Hold, Incident, IncidentEvent
+from models.notice import Delivery, Notice
+from models.obligation import Obligation
+from models.person import AffectedPerson
+from models.task import PlaybookTask
+
+__all__ = [
+    "AffectedPerson",
+    "Approval",
+    "AuditEvent",
+    "Base",
+    "Client",
+    "Delivery",
+    "Evidence",
+    "Hold",
+    "Incident",
+    "IncidentEvent",
+    "Matter",
+    "Notice",
+    "Obligation",
+    "PlaybookTask",
+]

@@ -1,0 +1,267 @@
+"""The breach lifecycle: the only place an incident's status changes.
+
+detected → triaged → contained → scoped → assessed → drafting →
+awaiting_approval → notifying → notified → closed, plus
+``law_enforcement_hold`` (from any open state; release returns to the state it
+left, and the hold interval is recorded so tolling clocks can pause) and
+``closed_no_notice`` (a documented decision, with counsel, that no notice is
+owed). Every transition appends a hash-chained AuditEvent in the caller's
+transaction, so a status change and its audit record commit or fail together.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from statemachine import State, StateMachine
+from statemachine.exceptions import TransitionNotAllowed
+
+from models.approval import Approval
+from models.audit import append_event
+from models.base import utcnow
+from models.incident import Hold, Incident
+from models.notice import Delivery, Notice
+from models.obligation import Obligation
+
+OPEN_STATES = (
+    "detected",
+    "triaged",
+    "contained",
+    "scoped",
+    "assessed",
+    "drafting",
+    "awaiting_approval",
+    "notifying",
+    "notified",
+)
+
+
+class IllegalTransition(Exception):
+    """An event that the incident's current state (or a legal guard) does not allow."""
+
+
+class BreachLifecycle(StateMachine):
+    detected = State(initial=True, value="detected")
+    triaged = State(value="triaged")
+    contained = State(value="contained")
+    scoped = State(value="scoped")
+    assessed = State(value="assessed")
+    drafting = State(value="drafting")
+    awaiting_approval = State(value="awaiting_approval")
+    notifying = State(value="notifying")
+    notified = State(value="notified")
+    closed = State(final=True, value="closed")
+    closed_no_notice = State(final=True, value="closed_no_notice")
+    law_enforcement_hold = State(value="law_enforcement_hold")
+
+    triage = detected.to(triaged)
+    contain = triaged.to(contained, cond="containment_done")
+    scope = contained.to(scoped)
+    assess = scoped.to(assessed, cond="has_affected_counts")
+    draft = assessed.to(drafting, cond="notice_owed")
+    submit_for_approval = drafting.to(awaiting_approval, cond="has_notices")
+    revise = awaiting_approval.to(drafting)
+    notify = awaiting_approval.to(notifying, cond="all_notices_approved")
+    complete_notification = notifying.to(notified, cond="all_deliveries_sent")
+    close = notified.to(closed)
+    close_no_notice = (
+        triaged.to(closed_no_notice, cond="no_notice_documented")
+        | contained.to(closed_no_notice, cond="no_notice_documented")
+        | scoped.to(closed_no_notice, cond=["has_affected_counts", "no_notice_documented"])
+        | assessed.to(closed_no_notice, cond="no_notice_documented")
+    )
+    hold = (
+        detected.to(law_enforcement_hold)
+        | triaged.to(law_enforcement_hold)
+        | contained.to(law_enforcement_hold)
+        | scoped.to(law_enforcement_hold)
+        | assessed.to(law_enforcement_hold)
+        | drafting.to(law_enforcement_hold)
+        | awaiting_approval.to(law_enforcement_hold)
+        | notifying.to(law_enforcement_hold)
+        | notified.to(law_enforcement_hold)
+    )
+    release = (
+        law_enforcement_hold.to(detected, cond="held_from_detected")
+        | law_enforcement_hold.to(triaged, cond="held_from_triaged")
+        | law_enforcement_hold.to(contained, cond="held_from_contained")
+        | law_enforcement_hold.to(scoped, cond="held_from_scoped")
+        | law_enforcement_hold.to(assessed, cond="held_from_assessed")
+        | law_enforcement_hold.to(drafting, cond="held_from_drafting")
+        | law_enforcement_hold.to(awaiting_approval, cond="held_from_awaiting_approval")
+        | law_enforcement_hold.to(notifying, cond="held_from_notifying")
+        | law_enforcement_hold.to(notified, cond="held_from_notified")
+    )
+
+    def __init__(self, incident: Incident, session: Session) -> None:
+        self.session = session
+        self.blockers: list[str] = []
+        super().__init__(model=incident, state_field="status")
+
+    # --- guards: each explains itself in self.blockers when it fails ---------------------------
+
+    def _guard(self, ok: bool, why: str) -> bool:
+        if not ok:
+            self.blockers.append(why)
+        return ok
+
+    def containment_done(self) -> bool:
+        from models.task import PlaybookTask
+
+        open_tasks = self.session.scalar(
+            select(func.count())
+            .select_from(PlaybookTask)
+            .where(
+                PlaybookTask.incident_id == self.model.id,
+                PlaybookTask.phase == "containment",
+                PlaybookTask.status == "open",
+            )
+        )
+        return self._guard(open_tasks == 0, f"{open_tasks} containment task(s) still open")
+
+    def has_affected_counts(self) -> bool:
+        affected = self.model.facts.get("affected") or {}
+        return self._guard(bool(affected), "no affected counts recorded (scope the incident first)")
+
+    def notice_owed(self) -> bool:
+        owed = self.session.scalar(
+            select(func.count())
+            .select_from(Obligation)
+            .where(Obligation.incident_id == self.model.id, Obligation.required.is_(True))
+        )
+        return self._guard(bool(owed), "no notice obligation applies (close with a documented no-notice decision)")
+
+    def has_notices(self) -> bool:
+        count = self.session.scalar(
+            select(func.count()).select_from(Notice).where(Notice.incident_id == self.model.id)
+        )
+        return self._guard(bool(count), "no notices drafted")
+
+    def all_notices_approved(self) -> bool:
+        unapproved = [n.id for n in notices_lacking_approval(self.session, self.model.id)]
+        return self._guard(not unapproved, f"counsel has not approved notice(s) {', '.join(unapproved)}")
+
+    def all_deliveries_sent(self) -> bool:
+        pending = self.session.scalar(
+            select(func.count())
+            .select_from(Delivery)
+            .join(Notice, Notice.id == Delivery.notice_id)
+            .where(Notice.incident_id == self.model.id, Delivery.status != "sent")
+        )
+        return self._guard(pending == 0, f"{pending} delivery(ies) not yet sent")
+
+    def no_notice_documented(self, reason: str = "", counsel: str | None = None, **_: Any) -> bool:
+        return self._guard(bool(reason.strip()) and bool(counsel and counsel.strip()),
+                           "a no-notice decision needs a reason and the approving counsel")
+
+    def _held_from(self, state: str) -> bool:
+        return self.model.held_from == state
+
+    def held_from_detected(self) -> bool:
+        return self._held_from("detected")
+
+    def held_from_triaged(self) -> bool:
+        return self._held_from("triaged")
+
+    def held_from_contained(self) -> bool:
+        return self._held_from("contained")
+
+    def held_from_scoped(self) -> bool:
+        return self._held_from("scoped")
+
+    def held_from_assessed(self) -> bool:
+        return self._held_from("assessed")
+
+    def held_from_drafting(self) -> bool:
+        return self._held_from("drafting")
+
+    def held_from_awaiting_approval(self) -> bool:
+        return self._held_from("awaiting_approval")
+
+    def held_from_notifying(self) -> bool:
+        return self._held_from("notifying")
+
+    def held_from_notified(self) -> bool:
+        return self._held_from("notified")
+
+    # --- side effects of transitions, in the caller's transaction ----------------------------
+
+    def on_enter_law_enforcement_hold(self, source: State, at: datetime, agency: str = "", reason: str = "",
+                                      **_: Any) -> None:
+        self.model.held_from = source.value
+        self.session.add(Hold(incident_id=self.model.id, started_at=at, agency=agency, reason=reason))
+
+    def on_exit_law_enforcement_hold(self, at: datetime, **_: Any) -> None:
+        open_hold = self.session.scalars(
+            select(Hold).where(Hold.incident_id == self.model.id, Hold.ended_at.is_(None))
+        ).one()
+        open_hold.ended_at = at
+        self.model.held_from = None
+
+
+def notices_lacking_approval(session: Session, incident_id: str) -> list[Notice]:
+    """Notices whose current content has no standing approval (the latest decision on that hash)."""
+    out = []
+    for notice in session.scalars(select(Notice).where(Notice.incident_id == incident_id).order_by(Notice.id)):
+        latest = session.scalars(
+            select(Approval)
+            .where(Approval.notice_id == notice.id, Approval.content_hash == notice.content_hash)
+            .order_by(Approval.id.desc())
+            .limit(1)
+        ).first()
+        if latest is None or latest.decision != "approved":
+            out.append(notice)
+    return out
+
+
+def fire(
+    session: Session,
+    incident: Incident,
+    event: str,
+    *,
+    actor: str,
+    reason: str,
+    at: datetime | None = None,
+    **details: Any,
+) -> str:
+    """Move ``incident`` by ``event`` and append the audit record; returns the new state.
+
+    Raises :class:`IllegalTransition` naming the current state and the allowed
+    events (or the legal guard that blocked the move); nothing is changed then.
+    """
+    if not actor.strip():
+        raise IllegalTransition("every transition needs an actor")
+    if not reason.strip():
+        raise IllegalTransition("every transition needs a reason")
+    at = at or utcnow()
+    machine = BreachLifecycle(incident, session)
+    source = incident.status
+    allowed = [e.id for e in machine.allowed_events]
+    if event not in allowed:
+        raise IllegalTransition(
+            f"cannot {event!r} an incident in state {source!r}; allowed events: {', '.join(allowed) or 'none'}"
+        )
+    try:
+        machine.send(event, at=at, reason=reason, **details)
+    except TransitionNotAllowed:
+        why = "; ".join(dict.fromkeys(machine.blockers)) or "a guard refused it"
+        raise IllegalTransition(f"cannot {event!r} an incident in state {source!r}: {why}") from None
+    append_event(
+        session,
+        incident_id=incident.id,
+        actor=actor,
+        action=f"transition:{event}",
+        reason=reason,
+        from_state=source,
+        to_state=incident.status,
+        details={k: v for k, v in details.items() if isinstance(v, str | int | float | bool | None)},
+        at=at,
+    )
+    return incident.status
+
+
+def allowed_events(session: Session, incident: Incident) -> list[str]:
+    return [e.id for e in BreachLifecycle(incident, session).allowed_events]

@@ -1,0 +1,35 @@
+"""Affected people. Identifying details are sealed (encrypted) before they reach this table."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, utcnow
+
+
+class AffectedPerson(Base):
+    """A person whose data was exposed.
+
+    ``sealed`` holds the encrypted identifying fields (name, contact details,
+    address, identifiers); ``identity_key`` is a keyed hash used to merge the
+    same person exported from two systems, unreadable without the key.
+    Jurisdiction and exposed elements stay in clear: they drive the law.
+    """
+
+    __tablename__ = "affected_people"
+    __table_args__ = (UniqueConstraint("incident_id", "identity_key", name="one_person_per_incident"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"), index=True)
+    identity_key: Mapped[str] = mapped_column(String(64))
+    jurisdiction: Mapped[str] = mapped_column(String(20))
+    """Residency (ISO 3166-2 / 3166-1 code) or ``unknown``."""
+    elements: Mapped[list[Any]] = mapped_column()
+    channels: Mapped[list[Any]] = mapped_column()
+    """Channels this person can be reached by (email, sms, postal), derived at import."""
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,33 @@
+"""Response-playbook tasks instantiated for an incident."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, utcnow
+
+
+class PlaybookTask(Base):
+    __tablename__ = "playbook_tasks"
+    __table_args__ = (
+        UniqueConstraint("incident_id", "key", name="one_task_per_key"),
+        CheckConstraint("phase IN ('containment', 'investigation')", name="phase_valid"),
+        CheckConstraint("status IN ('open', 'done')", name="status_valid"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"), index=True)
+    key: Mapped[str] = mapped_column(String(60))
+    title: Mapped[str] = mapped_column(Text)
+    phase: Mapped[str] = mapped_column(String(20))
+    owner_role: Mapped[str] = mapped_column(String(60))
+    evidence_expected: Mapped[list[Any]] = mapped_column()
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    completed_by: Mapped[str | None] = mapped_column(String(200))
+    completed_at: Mapped[datetime | None] = mapped_column()
+    outcome: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

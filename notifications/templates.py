@@ -1,0 +1,198 @@
+"""Rendering notices from sandboxed Jinja templates, most specific first.
+
+Templates live under ``notifications/templates/<audience>/``. For an audience,
+channel and jurisdiction (``US-CA``) the first of these *variants* that has a
+text part wins::
+
+    {audience}/{jurisdiction}.{channel}.txt     e.g. individual/US-CA.email.txt
+    {audience}/{country}.{channel}.txt          e.g. individual/US.email.txt
+    {audience}/default.{channel}.txt
+
+and the rest of the notice comes from the same variant, never mixed with
+another: ``.subject.txt`` (optional, one line) and ``.html`` (optional, email).
+Files whose names start with ``_`` are partials for ``{% include %}``.
+
+The environment is a ``SandboxedEnvironment`` (templates cannot reach Python
+internals), autoescapes ``.html`` templates, and uses ``StrictUndefined`` so a
+missing required key fails the render instead of printing an empty string.
+
+``template_version`` is the first 12 hex digits of a sha256 over the names and
+sources of every template used, includes too; ``content_hash`` is a sha256 over
+that version and the canonical JSON of the context. Together they address the
+notice's content: store them when a notice is approved and render again at send
+time, and a changed template or context shows up as a different hash.
+
+Context keys (required unless marked optional):
+
+- ``entity_name`` (str): the notifying business or organisation.
+- ``entity_contact`` (str): how to reach it (toll-free number, address, website).
+- ``incident_title`` (str), ``incident_summary`` (str): what happened, in plain language.
+- ``discovered_at`` (str): date of discovery.
+- ``breach_period`` (str | None, optional): date, estimated date or range of the breach.
+- ``data_elements`` (list[str]): human descriptions of the information involved.
+- ``measures_taken`` (list[str]): what the entity has done and is doing.
+- ``steps_for_individuals`` (list[str]): what recipients can do to protect themselves.
+- ``law_enforcement_delayed`` (bool, optional): notice was delayed by a law-enforcement investigation.
+- ``recipient_name`` (str | None, optional): the person's or office's name.
+- ``recipient_office`` (str, optional): the office addressed (regulators, agencies).
+- ``regime_citation`` (str, optional): the law the notice is given under.
+- ``residents_count`` (int | None, optional): number of residents affected.
+- ``jurisdiction`` (str), ``jurisdiction_name`` (str, optional): e.g. ``US-CA``, "California".
+- ``notice_date`` (str): date of the notice.
+- ``credit_monitoring_offer`` (str | None, optional): the free service offered and how to enrol.
+- ``cra_contacts`` (list of {name, phone, url}, optional): consumer reporting agencies.
+- ``info_url`` (str | None, optional): a web page about the incident (used by the SMS).
+- ``contract_reference`` (str | None, optional): the agreement a service provider notifies under.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound, meta, select_autoescape
+from jinja2.sandbox import SandboxedEnvironment
+
+Audience = Literal["individual", "regulator", "cra", "media", "data_owner"]
+AUDIENCES: tuple[Audience, ...] = ("individual", "regulator", "cra", "media", "data_owner")
+NoticeChannel = Literal["email", "sms", "postal", "page"]
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+
+
+class NoticeTemplateNotFound(LookupError):
+    """No template variant exists for an audience, channel and jurisdiction."""
+
+
+@dataclass(frozen=True)
+class RenderedNotice:
+    """A rendered notice and the hashes that identify its content."""
+
+    subject: str | None
+    text: str
+    html: str | None
+    template_name: str
+    template_version: str
+    content_hash: str
+
+
+class NoticeRenderer:
+    """Renders notices from one template folder (the packaged one unless told otherwise)."""
+
+    def __init__(self, template_dir: Path | None = None) -> None:
+        self.template_dir = Path(template_dir) if template_dir is not None else TEMPLATE_DIR
+        self.env = SandboxedEnvironment(
+            loader=FileSystemLoader(self.template_dir),
+            autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False, default=False),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+        )
+
+    def candidates(self, audience: str, channel: str, jurisdiction: str | None) -> list[str]:
+        """Variant prefixes from most specific to default, e.g. ``individual/US-CA.email``."""
+        if audience not in AUDIENCES:
+            raise ValueError(f"unknown audience {audience!r}")
+        names: list[str] = []
+        if jurisdiction:
+            names.append(jurisdiction)
+            country = jurisdiction.split("-", 1)[0]
+            if country != jurisdiction:
+                names.append(country)
+        names.append("default")
+        return [f"{audience}/{name}.{channel}" for name in dict.fromkeys(names)]
+
+    def resolve(self, audience: str, channel: str, jurisdiction: str | None) -> str:
+        """The prefix of the most specific variant that has a text part."""
+        for prefix in self.candidates(audience, channel, jurisdiction):
+            if self._exists(f"{prefix}.txt"):
+                return prefix
+        raise NoticeTemplateNotFound(f"no template for audience={audience} channel={channel} jurisdiction={jurisdiction}")
+
+    def render(self, audience: str, channel: str, jurisdiction: str | None, context: dict[str, Any]) -> RenderedNotice:
+        prefix = self.resolve(audience, channel, jurisdiction)
+        text_name = f"{prefix}.txt"
+        subject_name = f"{prefix}.subject.txt" if self._exists(f"{prefix}.subject.txt") else None
+        html_name = f"{prefix}.html" if self._exists(f"{prefix}.html") else None
+
+        version = self.template_version([n for n in (text_name, subject_name, html_name) if n])
+        ctx = dict(context)
+        content_hash = hashlib.sha256(f"{version}\n{canonical_json(ctx)}".encode()).hexdigest()
+
+        text = self.env.get_template(text_name).render(ctx).strip() + "\n"
+        subject = " ".join(self.env.get_template(subject_name).render(ctx).split()) if subject_name else None
+        html = self.env.get_template(html_name).render(ctx) if html_name else None
+        return RenderedNotice(
+            subject=subject,
+            text=text,
+            html=html,
+            template_name=text_name,
+            template_version=version,
+            content_hash=content_hash,
+        )
+
+    def template_version(self, names: list[str]) -> str:
+        """sha256 (12 hex) over the names and sources of ``names`` and everything they include or extend."""
+        digest = hashlib.sha256()
+        for name in sorted(self._closure(names)):
+            source, _, _ = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
+            digest.update(name.encode() + b"\0" + source.encode() + b"\0")
+        return digest.hexdigest()[:12]
+
+    def _closure(self, names: list[str]) -> set[str]:
+        seen: set[str] = set()
+        pending = list(names)
+        while pending:
+            name = pending.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            source, _, _ = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
+            for ref in meta.find_referenced_templates(self.env.parse(source)):
+                if ref is None:
+                    # A computed name would let the content change without the version changing.
+                    raise ValueError(f"template {name} includes a template by a computed name")
+                pending.append(ref)
+        return seen
+
+    def _exists(self, name: str) -> bool:
+        try:
+            self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
+        except TemplateNotFound:
+            return False
+        return True
+
+
+def canonical_json(context: dict[str, Any]) -> str:
+    """The context as sorted, compact JSON; dates become ISO strings, other non-JSON values are refused."""
+
+    def _default(value: object) -> str:
+        if isinstance(value, datetime | date):
+            return value.isoformat()
+        raise TypeError(f"context values must be JSON data, got {type(value).__name__}")
+
+    return json.dumps(context, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default)
+
+
+@lru_cache(maxsize=1)
+def _packaged_renderer() -> NoticeRenderer:
+    # Built on first use, not at import; FileSystemLoader still picks up edited files.
+    return NoticeRenderer()
+
+
+def render_notice(
+    audience: Audience,
+    channel: NoticeChannel,
+    jurisdiction: str | None,
+    context: dict[str, Any],
+    *,
+    template_dir: Path | None = None,
+) -> RenderedNotice:
+    """Renders the most specific template variant for ``audience``/``channel``/``jurisdiction``."""
+    renderer = _packaged_renderer() if template_dir is None else NoticeRenderer(template_dir)
+    return renderer.render(audience, channel, jurisdiction, context)

@@ -1,0 +1,432 @@
+"""The rule engine: incident facts + events + an as-of time → a decision for every rule considered.
+
+A pure function. For every regime in the catalog and every obligation rule
+of the version in force at discovery it says whether notice is required,
+to whom, by when, and why (or why not) — the firm's defensible record of why
+it did or did not notify. Client contracts are evaluated the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from playbooks import catalog
+from playbooks.clocks import Interval, compute_deadline, end_of_calendar_year, end_of_local_day, merge_intervals
+from playbooks.facts import UNKNOWN, AffectedGroup, ClientTerms, IncidentFacts, jurisdiction_name
+from playbooks.schema import Clock, ObligationRule, Regime, RegimeVersion
+
+START_WORDS = {
+    "discovery": "discovery",
+    "determination": "determination that a breach occurred",
+    "awareness": "awareness of the breach",
+    "materiality_determined": "materiality determination",
+    "notifiability_assessed": "assessment that the breach is notifiable",
+    "ransom_paid": "extortion payment",
+    "vendor_notified_owner": "notice from the vendor",
+    "individual_notice": "notice to individuals",
+    "calendar_year_end": "end of the calendar year of discovery",
+}
+UNIT_WORDS = {"hours": "hours", "days": "calendar days", "business_days": "business days"}
+
+
+@dataclass
+class Decision:
+    regime: str
+    rule_key: str
+    recipient_kind: str
+    recipient: str
+    jurisdiction: str
+    required: bool
+    due: datetime | None
+    due_date: date | None
+    due_text: str
+    clock_start: dict[str, Any]
+    threshold: dict[str, Any] | None
+    reason: str
+    citation: str
+    rule_version: str
+    confidence: str
+    source_url: str | None
+    timezone: str
+    policy_due: datetime | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["due"] = self.due.isoformat(timespec="seconds") if self.due else None
+        out["due_date"] = self.due_date.isoformat() if self.due_date else None
+        out["policy_due"] = self.policy_due.isoformat(timespec="seconds") if self.policy_due else None
+        start = dict(self.clock_start)
+        if isinstance(start.get("at"), datetime):
+            start["at"] = start["at"].isoformat(timespec="seconds")
+        out["clock_start"] = start
+        return out
+
+
+@dataclass(frozen=True)
+class Context:
+    facts: IncidentFacts
+    as_of: datetime
+    holds: tuple[Interval, ...]
+    policy_target_days: int
+
+    @property
+    def tz(self) -> str:
+        return self.facts.entity.timezone
+
+
+# --- coverage --------------------------------------------------------------------------------
+
+
+def _matches(code: str, residents_of: Iterable[str]) -> bool:
+    return any(code == r or code.startswith(r + "-") for r in residents_of)
+
+
+def _elements_words(elements: Iterable[str]) -> str:
+    names = [e.replace("_", " ") for e in sorted(elements)]
+    return " and ".join(names) if len(names) <= 2 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+@dataclass(frozen=True)
+class Coverage:
+    residents: dict[str, int]  # jurisdiction → covered people
+    uncovered: dict[str, int]  # jurisdiction → people whose elements are not PI under the regime
+    uncovered_elements: tuple[frozenset[str], ...]
+
+    @property
+    def total(self) -> int:
+        return sum(self.residents.values())
+
+
+def coverage(version: RegimeVersion, groups: Sequence[AffectedGroup]) -> Coverage:
+    covered: dict[str, int] = {}
+    uncovered: dict[str, int] = {}
+    bad: list[frozenset[str]] = []
+    for g in groups:
+        if g.jurisdiction == UNKNOWN or not _matches(g.jurisdiction, version.applies_to.residents_of):
+            continue
+        elements = frozenset(g.elements)
+        if version.personal_information.covers(elements):
+            covered[g.jurisdiction] = covered.get(g.jurisdiction, 0) + g.count
+        else:
+            uncovered[g.jurisdiction] = uncovered.get(g.jurisdiction, 0) + g.count
+            if elements not in bad:
+                bad.append(elements)
+    return Coverage(covered, uncovered, tuple(bad))
+
+
+# --- clocks ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClockResult:
+    due: datetime | None
+    due_date: date | None
+    start_event: str
+    start_at: datetime | None
+    text: str
+    suspended: bool = False
+
+
+def _start_instant(ctx: Context, clock: Clock, regime: Regime, individual_due: datetime | None) -> tuple[
+        datetime | None, str]:
+    """When the clock started, and a note on how that was established."""
+    f = ctx.facts
+    kind = clock.start
+    if kind == "discovery":
+        return f.discovered_at, "discovered_at"
+    if kind == "determination":
+        at = f.determined_at or f.first_event("determined")
+        if at is not None:
+            return at, "determined_at"
+        return f.discovered_at, "determination not recorded: counted from discovery (conservative)"
+    if kind == "awareness":
+        at = f.first_event("awareness")
+        return (at, "awareness event") if at else (f.discovered_at, "awareness taken as discovery")
+    if kind == "calendar_year_end":
+        return end_of_calendar_year(f.discovered_at, ctx.tz), "end of the calendar year of discovery"
+    if kind == "individual_notice":
+        sent = f.first_event("individual_notice_sent", regime.id)
+        if sent is not None:
+            return sent, "individual notice sent"
+        if individual_due is not None:
+            return individual_due, "individual notice not yet sent: anchored to its legal deadline"
+        return None, "individual notice not yet sent and it has no fixed deadline"
+    at = f.first_event(kind)
+    return (at, f"{kind} event") if at else (None, f"clock has not started: no {kind} event recorded")
+
+
+def _calendar_for(regime: Regime, clock: Clock) -> str:
+    if clock.holidays:
+        return clock.holidays
+    return "US" if regime.jurisdiction == "US" else regime.jurisdiction
+
+
+def evaluate_clock(ctx: Context, regime: Regime, clock: Clock, tolling: bool,
+                   individual_due: datetime | None) -> ClockResult:
+    start, how = _start_instant(ctx, clock, regime, individual_due)
+    words = START_WORDS[clock.start]
+    if start is None:
+        return ClockResult(None, None, clock.start, None, f"{clock.text} ({how})")
+    local_date = start.astimezone(ZoneInfo(ctx.tz)).date()
+    if clock.start == "individual_notice" and (clock.relation != "within" or clock.unit == "none"):
+        relation = {"same_time": "at the same time as", "before": "before"}.get(clock.relation, "no later than")
+        return ClockResult(start, local_date, clock.start, start,
+                           f"{clock.text} — {relation} the individual notice ({how})")
+    if clock.unit == "none":
+        return ClockResult(None, None, clock.start, start, f"no fixed deadline: {clock.text} (from {words})")
+    holds = ctx.holds if tolling else ()
+    deadline = compute_deadline(start, clock.unit, clock.amount or 0, ctx.tz,
+                                calendar=_calendar_for(regime, clock), holds=holds)
+    if deadline.suspended:
+        return ClockResult(None, None, clock.start, start,
+                           f"{clock.text} — suspended: a law-enforcement delay is in effect", suspended=True)
+    text = f"{clock.text} — {clock.amount} {UNIT_WORDS[clock.unit]} from {words}"
+    if deadline.tolled_by:
+        text += f", tolled {_duration(deadline.tolled_by)} for law-enforcement delay"
+    if how not in ("discovered_at", "determined_at"):
+        text += f" ({how})"
+    return ClockResult(deadline.due, deadline.due_date, clock.start, start, text)
+
+
+def _duration(delta: timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    return f"{hours / 24:g} days" if hours >= 48 else f"{hours:g} hours"
+
+
+def earliest(results: Sequence[ClockResult]) -> ClockResult:
+    fixed = [r for r in results if r.due is not None]
+    if fixed:
+        return min(fixed, key=lambda r: r.due)  # type: ignore[arg-type, return-value]
+    return results[0]
+
+
+# --- evaluation ------------------------------------------------------------------------------
+
+
+def _decision(regime: Regime, version: RegimeVersion, rule: ObligationRule, jurisdiction: str, tz: str,
+              required: bool, reason: str, clock: ClockResult | None = None,
+              threshold: dict[str, Any] | None = None) -> Decision:
+    return Decision(
+        regime=regime.id,
+        rule_key=rule.key,
+        recipient_kind=rule.recipient_kind,
+        recipient=rule.recipient,
+        jurisdiction=jurisdiction,
+        required=required,
+        due=clock.due if (clock and required) else None,
+        due_date=clock.due_date if (clock and required) else None,
+        due_text=(clock.text if clock else rule.clocks[0].text) if required else "not required",
+        clock_start={"event": clock.start_event if clock else rule.clocks[0].start,
+                     "at": clock.start_at if clock else None},
+        threshold=threshold,
+        reason=reason,
+        citation=version.citation,
+        rule_version=f"{regime.id}@{version.version}",
+        confidence=version.confidence,
+        source_url=version.source_url[0],
+        timezone=tz,
+    )
+
+
+ROLE_EQUIVALENTS = {
+    "data_owner": {"data_owner", "controller"},
+    "controller": {"data_owner", "controller"},
+    "service_provider": {"service_provider", "processor"},
+    "processor": {"service_provider", "processor"},
+}
+
+
+def entity_roles(facts: IncidentFacts) -> set[str]:
+    """US laws say owner/licensee and service provider; GDPR-style laws controller and processor."""
+    return set().union(*(ROLE_EQUIVALENTS[r] for r in facts.entity.roles))
+
+
+def _regime_gate(ctx: Context, regime: Regime, version: RegimeVersion, cov: Coverage) -> str | None:
+    """Why the whole regime does not apply, or None if it may."""
+    f = ctx.facts
+    sectors = set(f.entity.sectors)
+    applies = version.applies_to
+    if version.status == "not_in_force":
+        return f"{regime.name} is not in force ({version.confidence_notes or 'status recorded in the rule data'})"
+    if not cov.residents and not cov.uncovered:
+        where = ", ".join(applies.residents_of[:4]) + ("…" if len(applies.residents_of) > 4 else "")
+        return f"no affected residents of {where}"
+    if applies.sectors_any and not sectors & set(applies.sectors_any):
+        return (f"{regime.name} binds only {', '.join(applies.sectors_any).replace('_', ' ')} entities; "
+                f"the entity is none of these" + (f" ({applies.text})" if applies.text else ""))
+    if exempt := sectors & set(applies.sectors_exempt):
+        return f"the entity is exempt or deemed compliant as {', '.join(sorted(exempt)).replace('_', ' ')}" + (
+            f" ({applies.text})" if applies.text else "")
+    if not entity_roles(f) & set(applies.roles):
+        return f"{regime.name} does not bind an entity acting as {', '.join(f.entity.roles).replace('_', ' ')}"
+    if not cov.residents:
+        elements = cov.uncovered_elements[0]
+        return (f"{_elements_words(elements)} {'is' if len(elements) == 1 else 'are'} not personal information "
+                f"under {regime.name} ({sum(cov.uncovered.values())} people affected)")
+    if f.encrypted and version.encryption_safe_harbor.applies:
+        if not f.encryption_key_compromised:
+            return "the data was encrypted and the key was not compromised (encryption safe harbor)"
+        if not version.encryption_safe_harbor.lost_if_key_compromised:
+            return "the data was encrypted; this law's safe harbor is not lost by key compromise"
+    return None
+
+
+def _harm_exception_used(ctx: Context, version: RegimeVersion) -> bool:
+    rh = version.risk_of_harm
+    return rh.exception and not getattr(ctx.facts.risk, rh.basis)
+
+
+def _threshold_json(rule: ObligationRule, count: int) -> dict[str, Any] | None:
+    t = rule.threshold
+    if t is None:
+        return None
+    return {"measure": t.measure, "op": t.op, "value": t.value, "count": count, "met": t.holds(count),
+            "text": t.describe(count)}
+
+
+def evaluate_regime(ctx: Context, regime: Regime) -> list[Decision]:
+    f = ctx.facts
+    version = regime.version_on(f.discovered_at.astimezone(ZoneInfo(ctx.tz)).date())
+    if version is None:
+        return []
+    cov = coverage(version, f.groups())
+    gate = _regime_gate(ctx, regime, version, cov)
+    harm_exception = _harm_exception_used(ctx, version)
+    sectors = set(f.entity.sectors)
+    decisions: list[Decision] = []
+    individual_due: datetime | None = None
+    # Individual rules first: other clocks may be anchored to them.
+    rules = sorted(version.obligations, key=lambda r: r.recipient_kind != "individual")
+    for rule in rules:
+        tolling = version.law_enforcement_tolling if rule.tolling is None else rule.tolling
+        jurisdictions = sorted(cov.residents) if rule.per_jurisdiction and cov.residents else [regime.jurisdiction]
+        for jurisdiction in jurisdictions:
+            count = cov.residents.get(jurisdiction, 0) if rule.per_jurisdiction else cov.total
+            thr = _threshold_json(rule, count)
+
+            def no(reason: str, thr: dict[str, Any] | None = thr, jurisdiction: str = jurisdiction,
+                   rule: ObligationRule = rule) -> None:
+                decisions.append(_decision(regime, version, rule, jurisdiction, ctx.tz, False, reason, threshold=thr))
+
+            if gate:
+                no(gate)
+                continue
+            if not entity_roles(f) & set(rule.roles):
+                no(f"owed by a {' or '.join(rule.roles).replace('_', ' ')}; the entity acts as "
+                   f"{', '.join(f.entity.roles).replace('_', ' ')}")
+                continue
+            if rule.requires_sectors and not sectors & set(rule.requires_sectors):
+                no(f"owed only by {', '.join(rule.requires_sectors).replace('_', ' ')} entities")
+                continue
+            if excluded := sectors & set(rule.excluded_sectors):
+                no(f"not owed by {', '.join(sorted(excluded)).replace('_', ' ')} entities")
+                continue
+            if rule.only_with_harm_exception and not harm_exception:
+                no("owed only when relying on the risk-of-harm exception; the incident is assessed as "
+                   "harmful (conservative default) so notice is given instead")
+                continue
+            if harm_exception and not rule.only_with_harm_exception and rule.recipient_kind != "record":
+                no(f"risk-of-harm exception: the firm assessed that {version.risk_of_harm.basis.replace('_', ' ')} "
+                   f"is false ({version.risk_of_harm.text or 'keep the written determination'})"
+                   + (f"; keep it {version.risk_of_harm.record_years} years" if version.risk_of_harm.record_years
+                      else ""))
+                continue
+            if rule.requires_risk and not getattr(f.risk, rule.requires_risk):
+                no(f"owed only when {rule.requires_risk.replace('_', ' ')}; the assessment says it is not")
+                continue
+            if rule.requires_event and f.first_event(rule.requires_event) is None:
+                no(f"owed only after a {rule.requires_event.replace('_', ' ')} event; none recorded")
+                continue
+            if rule.threshold and not rule.threshold.holds(count):
+                what = "residents" if rule.threshold.measure == "residents" else "affected people"
+                no(f"{rule.threshold.describe(count)} ({what})")
+                continue
+            results = [evaluate_clock(ctx, regime, c, tolling, individual_due) for c in rule.clocks]
+            chosen = earliest(results)
+            if rule.recipient_kind == "individual" and individual_due is None:
+                individual_due = chosen.due
+            reason = _required_reason(regime, cov, rule, count, jurisdiction, harm_exception)
+            d = _decision(regime, version, rule, jurisdiction, ctx.tz, True, reason, chosen, thr)
+            if d.due is None and not chosen.suspended and chosen.start_at is not None:
+                d.policy_due = end_of_local_day(
+                    chosen.start_at.astimezone(ZoneInfo(ctx.tz)).date() + timedelta(days=ctx.policy_target_days),
+                    ZoneInfo(ctx.tz))
+                d.notes.append(f"no fixed legal deadline; firm policy target {ctx.policy_target_days} days "
+                               "(policy, not law)")
+            if version.confidence != "high":
+                d.notes.append(f"rule confidence {version.confidence}: {version.confidence_notes or 'verify'}")
+            decisions.append(d)
+    return decisions
+
+
+def _required_reason(regime: Regime, cov: Coverage, rule: ObligationRule, count: int, jurisdiction: str,
+                     harm_exception: bool) -> str:
+    if rule.only_with_harm_exception:
+        return "the firm relies on the risk-of-harm exception, which carries this duty"
+    where = jurisdiction_name(jurisdiction) or jurisdiction
+    base = (f"{count} covered resident(s) of {where}" if rule.per_jurisdiction
+            else f"{cov.total} covered person(s) under {regime.name}")
+    if rule.threshold:
+        base += f"; {rule.threshold.describe(count)}"
+    return base
+
+
+def evaluate_contract(ctx: Context, client: ClientTerms) -> Decision:
+    """The client's contractual clock: notify the client within its notice hours of discovery."""
+    f = ctx.facts
+    citation = client.contract_reference or f"Notice terms agreed with {client.name}"
+    base = dict(
+        regime=f"CONTRACT:{client.id}",
+        rule_key="notify_client",
+        recipient_kind="data_owner",
+        recipient=f"{client.name} ({client.notice_contact})",
+        jurisdiction="contract",
+        citation=citation,
+        rule_version=f"CONTRACT:{client.id}@{client.notice_hours}h",
+        confidence="high",
+        source_url=None,
+        timezone=ctx.tz,
+        threshold=None,
+    )
+    if client.firm_role != "service_provider":
+        return Decision(**base, required=False, due=None, due_date=None, due_text="not required",
+                        clock_start={"event": "discovery", "at": f.discovered_at},
+                        reason="the firm owns this data itself (no service-provider notice term)")
+    deadline = compute_deadline(f.discovered_at, "hours", client.notice_hours, ctx.tz)
+    return Decision(**base, required=True, due=deadline.due, due_date=deadline.due_date,
+                    due_text=f"within {client.notice_hours} hours of discovery under the contract",
+                    clock_start={"event": "discovery", "at": f.discovered_at},
+                    reason=f"the firm holds {client.name}'s data as its service provider")
+
+
+def holds_from(facts: IncidentFacts, recorded: Iterable[Interval] = ()) -> tuple[Interval, ...]:
+    from_file = [Interval(e.at, e.end) for e in facts.events if e.type == "law_enforcement_delay"]
+    return tuple(merge_intervals([*from_file, *recorded]))
+
+
+def evaluate(
+    facts: IncidentFacts,
+    *,
+    as_of: datetime,
+    clients: Sequence[ClientTerms] = (),
+    holds: Iterable[Interval] = (),
+    policy_target_days: int = 30,
+    regimes: Iterable[Regime] | None = None,
+) -> list[Decision]:
+    """Every decision for every regime considered, contracts first, then regimes by id."""
+    if as_of.tzinfo is None:
+        raise ValueError("as_of must be an aware datetime")
+    # Only what was known at as_of counts: later events are ignored, a hold ending later is still in effect.
+    facts = facts.model_copy(update={"events": [e for e in facts.events if e.at <= as_of]})
+    known_holds = [Interval(h.start, h.end if h.end is not None and h.end <= as_of else None)
+                   for h in holds_from(facts, holds) if h.start <= as_of]
+    ctx = Context(facts, as_of, tuple(known_holds), policy_target_days)
+    out = [evaluate_contract(ctx, c) for c in clients]
+    for regime in regimes if regimes is not None else catalog.regimes().values():
+        out.extend(evaluate_regime(ctx, regime))
+    return out
