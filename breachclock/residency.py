@@ -19,7 +19,7 @@ import re
 import sys
 import unicodedata
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pycountry
@@ -58,7 +58,7 @@ def _subdivisions(country: str) -> dict[str, str]:
     return out
 
 
-@cache
+@lru_cache(maxsize=4096)
 def country_code(value: str) -> str | None:
     """ISO alpha-2 code from a code or a name; None when unknown."""
     folded = _fold(value)
@@ -84,7 +84,7 @@ def country_code(value: str) -> str | None:
         return None
 
 
-@cache
+@lru_cache(maxsize=4096)
 def subdivision_code(value: str, country: str | None = None) -> str | None:
     """ISO 3166-2 code from a state/province field; US first, then Canada when no country is given."""
     folded = _fold(value)
@@ -122,17 +122,22 @@ def zip_jurisdiction(postal_code: str) -> str | None:
     return exceptions.get(z) or prefixes.get(z[:3])
 
 
-@cache
 def resolve(state: str = "", postal_code: str = "", country: str = "") -> str:
-    """The jurisdiction code of a person (``US-TX``, ``CA-QC``, ``DE``) or ``unknown``. Cached: values repeat."""
+    """The jurisdiction code of a person (``US-TX``, ``CA-QC``, ``DE``) or ``unknown``."""
+    m = _ZIP_RE.match(postal_code) if postal_code else None
+    return _resolve(state, m.group(1) if m else "", country)
+
+
+@lru_cache(maxsize=1 << 16)
+def _resolve(state: str, zip5: str, country: str) -> str:
     cc = country_code(country) if country else None
     if cc in US_TERRITORIES:
         return US_TERRITORIES[cc]
     if state:
         if code := subdivision_code(state, cc):
             return code
-    if postal_code and cc in (None, "US"):
-        if code := zip_jurisdiction(postal_code):
+    if zip5 and cc in (None, "US"):
+        if code := zip_jurisdiction(zip5):
             return code
     if cc is not None:
         return cc

@@ -151,7 +151,15 @@ class BreachLifecycle(StateMachine):
             .join(Notice, Notice.id == Delivery.notice_id)
             .where(Notice.incident_id == self.model.id, Delivery.status != "sent")
         )
-        return self._guard(pending == 0, f"{pending} delivery(ies) not yet sent")
+        undeliverable = self.session.scalar(
+            select(func.count())
+            .select_from(Notice)
+            .where(Notice.incident_id == self.model.id, ~Notice.deliveries_exist())
+        )
+        return self._guard(pending == 0, f"{pending} delivery(ies) not yet sent") and self._guard(
+            undeliverable == 0,
+            f"{undeliverable} notice(s) have no recipient to deliver to (import the affected people: breachclock scope)",
+        )
 
     def no_notice_documented(self, reason: str = "", counsel: str | None = None, **_: Any) -> bool:
         return self._guard(bool(reason.strip()) and bool(counsel and counsel.strip()),

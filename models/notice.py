@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, exists
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, utcnow
@@ -30,6 +30,11 @@ class Notice(Base):
     context: Mapped[dict[str, Any]] = mapped_column()
     """Template context without any personal data (people are merged in at send time)."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @classmethod
+    def deliveries_exist(cls):  # type: ignore[no-untyped-def]
+        """SQL condition: at least one delivery row exists for the notice."""
+        return exists().where(Delivery.notice_id == cls.id)
 
 
 class Delivery(Base):

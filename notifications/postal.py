@@ -178,6 +178,13 @@ class PostalLetterChannel:
         finally:
             os.unlink(tmp_name)
 
+    def receipt_for(self, idempotency_key: str) -> Receipt | None:
+        """The receipt of a letter already written for this key (the outbox reconciles with it), else None."""
+        if not _SAFE_KEY.match(idempotency_key):
+            return None
+        target = self.outbox_dir / f"{idempotency_key}.pdf"
+        return self._existing_receipt(idempotency_key, target) if target.exists() else None
+
     def _existing_receipt(self, key: str, target: Path) -> Receipt:
         digest = hashlib.sha256(target.read_bytes()).hexdigest()
         row = self._manifest_row(key)

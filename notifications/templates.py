@@ -112,7 +112,9 @@ class NoticeRenderer:
         for prefix in self.candidates(audience, channel, jurisdiction):
             if self._exists(f"{prefix}.txt"):
                 return prefix
-        raise NoticeTemplateNotFound(f"no template for audience={audience} channel={channel} jurisdiction={jurisdiction}")
+        raise NoticeTemplateNotFound(
+            f"no template for audience={audience} channel={channel} jurisdiction={jurisdiction}"
+        )
 
     def render(self, audience: str, channel: str, jurisdiction: str | None, context: dict[str, Any]) -> RenderedNotice:
         prefix = self.resolve(audience, channel, jurisdiction)

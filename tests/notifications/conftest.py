@@ -8,6 +8,7 @@ import pytest
 
 from tests.notifications.fakes import FakePagerDutyServer, FakeSendGridServer, FakeTwilioServer
 
+
 @pytest.fixture
 def sendgrid_server() -> Iterator[FakeSendGridServer]:
     with FakeSendGridServer() as server:

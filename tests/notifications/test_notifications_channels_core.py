@@ -6,10 +6,8 @@ import pickle
 from datetime import UTC, datetime
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from notifications.channels import Channel, DeliveryError, InMemoryChannel, OutgoingMessage, Receipt
+from notifications.channels import Channel, DeliveryError, InMemoryChannel, Receipt
 from tests.notifications.samples import RECIPIENT_EMAIL, email_message
 
 
@@ -28,13 +26,11 @@ def test_message_repr_hides_personal_data() -> None:
 
 def test_receipt_needs_an_aware_time() -> None:
     with pytest.raises(ValueError):
-        Receipt("p", "id", datetime(2026, 1, 1), "accepted")  # noqa: DTZ001 - the point of the test
+        Receipt("p", "id", datetime(2026, 1, 1), "accepted")  # naive: the point of the test
 
 
-@given(recipient=st.emails(), body=st.text(min_size=1))
-def test_delivery_error_text_is_built_from_safe_fields_only(recipient: str, body: str) -> None:
+def test_delivery_error_text_is_built_from_safe_fields_only() -> None:
     error = DeliveryError("rejected by provider", channel="email", retryable=False, status=400, notice_id="N-1")
-    assert recipient not in str(error) or recipient in "email delivery failed: rejected by provider"
     assert str(error) == "email delivery failed: rejected by provider notice_id=N-1 status=400 retryable=False"
 
 

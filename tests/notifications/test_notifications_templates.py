@@ -64,20 +64,26 @@ def test_missing_variant_and_unknown_audience(tdir: Path) -> None:
 
 def test_html_is_autoescaped_and_text_is_not(tdir: Path) -> None:
     evil = '<script>alert("x")</script> & Co'
-    rendered = render_notice("individual", "email", "GB", {"entity_name": evil, "recipient_name": evil}, template_dir=tdir)
+    rendered = render_notice(
+        "individual", "email", "GB", {"entity_name": evil, "recipient_name": evil}, template_dir=tdir
+    )
     assert "<script>" not in rendered.html
     assert "&lt;script&gt;" in rendered.html
     assert evil in rendered.text  # plain text is sent as text/plain
 
 
 def test_packaged_html_escapes_a_malicious_name() -> None:
-    rendered = render_notice("individual", "email", "US-CA", notice_context(recipient_name="<img src=x onerror=alert(1)>"))
+    rendered = render_notice(
+        "individual", "email", "US-CA", notice_context(recipient_name="<img src=x onerror=alert(1)>")
+    )
     assert "<img" not in rendered.html
     assert "&lt;img src=x onerror=alert(1)&gt;" in rendered.html
 
 
 def test_context_values_are_data_not_templates(tdir: Path) -> None:
-    rendered = render_notice("individual", "email", "GB", {"entity_name": "{{ 7*7 }}", "recipient_name": ""}, template_dir=tdir)
+    rendered = render_notice(
+        "individual", "email", "GB", {"entity_name": "{{ 7*7 }}", "recipient_name": ""}, template_dir=tdir
+    )
     assert rendered.text == "default {{ 7*7 }}\n"
 
 
@@ -136,13 +142,19 @@ def static_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@given(st.dictionaries(st.text(max_size=8), st.integers() | st.text(max_size=20) | st.lists(st.text(max_size=5)), max_size=6))
+@given(
+    st.dictionaries(
+        st.text(max_size=8), st.integers() | st.text(max_size=20) | st.lists(st.text(max_size=5)), max_size=6
+    )
+)
 def test_content_hash_ignores_key_order(static_dir: Path, context: dict[str, object]) -> None:
     reordered = dict(reversed(list(context.items())))
     a = render_notice("media", "email", None, context, template_dir=static_dir)
     b = render_notice("media", "email", None, reordered, template_dir=static_dir)
     assert a.content_hash == b.content_hash
-    assert (context == {}) or a.content_hash != render_notice("media", "email", None, {}, template_dir=static_dir).content_hash
+    assert (context == {}) or a.content_hash != render_notice(
+        "media", "email", None, {}, template_dir=static_dir
+    ).content_hash
 
 
 # -- the packaged templates ------------------------------------------------

@@ -66,7 +66,9 @@ def test_invalid_number_is_not_retryable_and_the_number_is_not_repeated(twilio_s
 
 
 def test_wrong_token_is_not_retryable(twilio_server: FakeTwilioServer) -> None:
-    channel = TwilioSmsChannel(twilio_server.account_sid, SecretStr("wrong"), "+14155550100", base_url=twilio_server.url)
+    channel = TwilioSmsChannel(
+        twilio_server.account_sid, SecretStr("wrong"), "+14155550100", base_url=twilio_server.url
+    )
     with pytest.raises(DeliveryError) as info:
         channel.send(sms_message())
     assert (info.value.status, info.value.retryable) == (401, False)

@@ -1,0 +1,531 @@
+"""The ``breachclock`` command line (typer + rich).
+
+Exit codes: 0 success; 1 a verification failed or the record refused a move;
+2 bad input (the message names the field and the problem; nothing is written).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+import typer
+import yaml
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(no_args_is_help=True, add_completion=False,
+                  help="breachclock: breach response against every deadline that applies.")
+rules_app = typer.Typer(no_args_is_help=True, help="The law as data: regimes and their versions.")
+audit_app = typer.Typer(no_args_is_help=True, help="The hash-chained audit log.")
+task_app = typer.Typer(no_args_is_help=True, help="Response-playbook tasks.")
+clients_app = typer.Typer(no_args_is_help=True, help="Clients and their contractual notice terms.")
+notice_app = typer.Typer(no_args_is_help=True, help="Notices: review, approve, reject.")
+app.add_typer(rules_app, name="rules")
+app.add_typer(audit_app, name="audit")
+app.add_typer(task_app, name="task")
+app.add_typer(clients_app, name="clients")
+app.add_typer(notice_app, name="notice")
+
+console = Console()
+err = Console(stderr=True)
+
+
+class BadInput(Exception):
+    """Input the user must fix; exit code 2."""
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _pydantic_message(source: str, exc: ValidationError) -> str:
+    lines = []
+    for e in exc.errors():
+        where = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "timezone_aware":
+            msg = "naive datetime: add an offset such as -05:00 or Z"
+        lines.append(f"{source}: {where}: {msg}")
+    return "\n".join(lines)
+
+
+def _read_structured(path: Path) -> tuple[Any, bytes]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        data = json.loads(raw) if path.suffix.lower() == ".json" else yaml.safe_load(raw)
+    except (yaml.YAMLError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BadInput(f"{path}: not valid {'JSON' if path.suffix.lower() == '.json' else 'YAML'}: {exc}") from None
+    if not isinstance(data, dict):
+        raise BadInput(f"{path}: expected a mapping of fields at the top level")
+    return data, raw
+
+
+def load_incident_file(path: Path):  # type: ignore[no-untyped-def]
+    from playbooks.facts import IncidentFacts
+
+    data, raw = _read_structured(path)
+    try:
+        return IncidentFacts.model_validate(data), raw
+    except ValidationError as exc:
+        raise BadInput(_pydantic_message(str(path), exc)) from None
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    from models.db import get_engine
+
+    return get_engine()
+
+
+def _run_flow(incident_id: str) -> list[dict[str, str]]:
+    from flows.runtime import configure_prefect, quiet_runs
+
+    configure_prefect()
+    from flows.breach_response import breach_response
+
+    with quiet_runs():
+        return breach_response(incident_id)
+
+
+def _print_stages(results: list[dict[str, str]]) -> None:
+    marks = {"done": "[green]✔[/]", "already_done": "[dim]·[/]", "waiting": "[yellow]⏸[/]"}
+    for r in results:
+        console.print(f"  {marks[r['outcome']]} {r['stage']:<14} {r['state']:<18} {r['message']}", highlight=False)
+
+
+# --- time display ------------------------------------------------------------------------
+
+
+def _urgency(due: datetime | None, now: datetime) -> str:
+    if due is None:
+        return "dim"
+    left = (due - now).total_seconds() / 3600
+    return "bold red" if left < 0 else "red" if left < 24 else "yellow" if left < 72 else "green"
+
+
+def _fmt(due: datetime | None, tz: str) -> str:
+    if due is None:
+        return "no fixed deadline"
+    local = due.astimezone(ZoneInfo(tz))
+    return f"{local:%Y-%m-%d %H:%M %Z}\n[dim]{due.astimezone(ZoneInfo('UTC')):%Y-%m-%d %H:%MZ}[/]"
+
+
+def obligations_table(rows: list[Any], now: datetime, title: str, *, show_not_required: bool = False) -> Table:
+    from playbooks.clocks import humanize_delta
+
+    table = Table(title=title, show_lines=False, expand=True)
+    for col in ("regime", "recipient", "due (entity zone / UTC)", "time left", "why"):
+        table.add_column(col, overflow="fold")
+    for o in rows:
+        if not o.required and not show_not_required:
+            continue
+        due = o.due
+        style = _urgency(due, now) if o.required else "dim"
+        fulfilled = getattr(o, "fulfilled_at", None)
+        left = ("[green]done[/]" if fulfilled else humanize_delta(due - now)) if due else (
+            "policy target" if getattr(o, "policy_due", None) else "—")
+        recipient = f"{o.recipient}" + (f" [{o.jurisdiction}]" if o.jurisdiction not in (o.regime, "contract") else "")
+        why = o.reason + (f" [dim]({o.confidence} confidence)[/]" if o.confidence != "high" else "")
+        table.add_row(o.regime, recipient, _fmt(due, o.timezone), f"[{style}]{left}[/]", why)
+    return table
+
+
+# --- commands ----------------------------------------------------------------------------
+
+
+@app.command("open")
+def open_cmd(
+    incident_file: Annotated[Path, typer.Argument(help="Incident file (YAML or JSON).")],
+    playbook: Annotated[str | None, typer.Option(help="Response playbook: ransomware, lost_device...")] = None,
+    run_flow: Annotated[bool, typer.Option("--flow/--no-flow", help="Start the breach-response flow.")] = True,
+) -> None:
+    """Validate an incident file, record the incident, start the response flow, show the obligations."""
+    from breachclock.incidents import InvalidRequest, current_actor, open_incident
+    from models import Obligation
+    from models.base import utcnow
+    from models.db import session_scope
+
+    try:
+        facts, raw = load_incident_file(incident_file)
+        with session_scope(_engine()) as session:
+            incident = open_incident(session, facts, source=raw, playbook=playbook, actor=current_actor())
+            incident_id = incident.id
+    except (BadInput, InvalidRequest) as exc:
+        _fail(str(exc))
+    console.print(f"[bold]Opened {incident_id}[/]: {facts.title}")
+    if run_flow:
+        _print_stages(_run_flow(incident_id))
+    from sqlalchemy import select
+
+    with session_scope(_engine()) as session:
+        rows = session.scalars(select(Obligation).where(Obligation.incident_id == incident_id)
+                               .order_by(Obligation.due.is_(None), Obligation.due)).all()
+        console.print(obligations_table(list(rows), utcnow(), f"Obligations of {incident_id}"))
+
+
+@app.command()
+def status(incident_id: Annotated[str | None, typer.Argument()] = None,
+           all_rules: Annotated[bool, typer.Option("--all", help="Also list rules that do not apply, with why.")]
+           = False) -> None:
+    """Every incident, or one incident's state, open tasks and obligations with time left."""
+    from sqlalchemy import select
+
+    from breachclock.incidents import NotFound, get_incident
+    from models import Incident, Obligation, PlaybookTask
+    from models.base import utcnow
+    from models.db import session_scope
+    from models.lifecycle import allowed_events
+
+    now = utcnow()
+    with session_scope(_engine()) as session:
+        if incident_id is None:
+            table = Table(title="Incidents")
+            for col in ("id", "title", "state", "discovered (UTC)", "next deadline"):
+                table.add_column(col)
+            for inc in session.scalars(select(Incident).order_by(Incident.created_at.desc())):
+                nxt = session.scalar(select(Obligation.due).where(
+                    Obligation.incident_id == inc.id, Obligation.required.is_(True),
+                    Obligation.fulfilled_at.is_(None), Obligation.due.is_not(None)).order_by(Obligation.due).limit(1))
+                table.add_row(inc.id, inc.title, inc.status, f"{inc.discovered_at:%Y-%m-%d %H:%M}",
+                              f"[{_urgency(nxt, now)}]{nxt:%Y-%m-%d %H:%MZ}[/]" if nxt else "—")
+            console.print(table)
+            return
+        try:
+            inc = get_incident(session, incident_id)
+        except NotFound as exc:
+            _fail(str(exc), 1)
+        console.print(f"[bold]{inc.id}[/] {inc.title}\nstate: [bold]{inc.status}[/]   "
+                      f"next events: {', '.join(allowed_events(session, inc)) or 'none'}\n"
+                      f"entity: {inc.entity['name']} ({inc.entity['timezone']})   "
+                      f"discovered: {inc.discovered_at.astimezone(ZoneInfo(inc.entity['timezone'])):%Y-%m-%d %H:%M %Z}")
+        tasks = session.scalars(select(PlaybookTask).where(PlaybookTask.incident_id == inc.id)
+                                .order_by(PlaybookTask.id)).all()
+        if tasks:
+            t = Table(title="Playbook tasks")
+            for col in ("key", "phase", "owner", "status", "task"):
+                t.add_column(col, overflow="fold")
+            for task in tasks:
+                t.add_row(task.key, task.phase, task.owner_role,
+                          "[green]done[/]" if task.status == "done" else "[yellow]open[/]", task.title)
+            console.print(t)
+        rows = session.scalars(select(Obligation).where(Obligation.incident_id == inc.id)
+                               .order_by(Obligation.required.desc(), Obligation.due.is_(None), Obligation.due,
+                                         Obligation.regime)).all()
+        console.print(obligations_table(list(rows), now, "Obligations", show_not_required=all_rules))
+
+
+@app.command()
+def obligations(
+    incident_file: Annotated[Path, typer.Argument(help="Incident file (YAML or JSON).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the decision record as JSON.")] = False,
+    as_of: Annotated[str | None, typer.Option(help="Evaluate as of this ISO 8601 instant (default: now).")] = None,
+    all_rules: Annotated[bool, typer.Option("--all", help="Table: also rules that do not apply.")] = False,
+) -> None:
+    """The decision record for an incident file: every regime considered, required or not, and why."""
+    from breachclock.settings import get_settings
+    from models.base import utcnow
+    from playbooks.engine import evaluate
+    from playbooks.facts import ClientTerms
+
+    try:
+        facts, _ = load_incident_file(incident_file)
+        when = utcnow()
+        if as_of is not None:
+            try:
+                when = datetime.fromisoformat(as_of)
+            except ValueError:
+                raise BadInput(f"--as-of: not an ISO 8601 instant: {as_of!r}") from None
+            if when.tzinfo is None:
+                raise BadInput("--as-of: naive datetime: add an offset such as Z or -05:00")
+        clients = [c for c in facts.clients if isinstance(c, ClientTerms)]
+        if len(clients) != len(facts.clients):
+            clients += _registered_clients([c for c in facts.clients if isinstance(c, str)])
+    except BadInput as exc:
+        _fail(str(exc))
+    decisions = evaluate(facts, as_of=when, clients=clients, policy_target_days=get_settings().policy_target_days)
+    if as_json:
+        sys.stdout.write(json.dumps({"as_of": when.isoformat(), "obligations": [d.to_json() for d in decisions]},
+                                    indent=2, ensure_ascii=False) + "\n")
+        return
+    console.print(obligations_table(decisions, when, f"Obligations as of {when:%Y-%m-%d %H:%M %Z}",
+                                    show_not_required=all_rules))
+
+
+def _registered_clients(ids: list[str]) -> list[Any]:
+    from sqlalchemy import select
+
+    from breachclock.incidents import client_terms
+    from models import Client
+    from models.db import session_scope
+
+    with session_scope(_engine()) as session:
+        found = {c.id: client_terms(c) for c in session.scalars(select(Client).where(Client.id.in_(ids)))}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise BadInput(f"clients: unknown client(s) {', '.join(missing)} (register with `breachclock clients load`)")
+    return [found[i] for i in ids]
+
+
+@rules_app.command("list")
+def rules_list() -> None:
+    """Every regime with its versions, effective dates, confidence and citation."""
+    from playbooks.catalog import regimes
+
+    table = Table(title="Regimes")
+    for col in ("regime", "version", "effective", "status", "confidence", "citation"):
+        table.add_column(col, overflow="fold")
+    for regime in regimes().values():
+        for v in regime.versions:
+            table.add_row(regime.id, v.version, f"{v.effective_from} → {v.effective_to or 'in force'}", v.status,
+                          v.confidence, v.citation)
+    console.print(table)
+
+
+@clients_app.command("load")
+def clients_load(path: Annotated[Path, typer.Argument(help="YAML/JSON: a list of clients under `clients:`.")]) -> None:
+    """Register or update clients and their contractual notice terms (all or nothing)."""
+    from pydantic import TypeAdapter
+
+    from breachclock.incidents import upsert_client
+    from models.audit import append_event  # noqa: F401 - clients are not incident-scoped; recorded in the table
+    from models.db import session_scope
+    from playbooks.facts import ClientTerms
+
+    try:
+        data, _ = _read_structured(path)
+        try:
+            terms = TypeAdapter(list[ClientTerms]).validate_python(data.get("clients"))
+        except ValidationError as exc:
+            raise BadInput(_pydantic_message(f"{path}: clients", exc)) from None
+    except BadInput as exc:
+        _fail(str(exc))
+    with session_scope(_engine()) as session:
+        for t in terms:
+            upsert_client(session, t)
+    console.print(f"{len(terms)} client(s) registered: {', '.join(t.id for t in terms)}")
+
+
+@task_app.command("done")
+def task_done(
+    incident_id: str,
+    key: str,
+    outcome: Annotated[str, typer.Option(help="What was done and found.")],
+    evidence: Annotated[list[Path] | None, typer.Option(help="Evidence file(s); hashed and recorded.")] = None,
+) -> None:
+    """Complete a playbook task, recording who, when, the outcome and hashed evidence."""
+    from breachclock.incidents import InvalidRequest, NotFound, complete_task, current_actor, get_incident
+    from models.db import session_scope
+
+    items = []
+    for path in evidence or []:
+        if not path.is_file():
+            _fail(f"--evidence: no such file {path}")
+        items.append((f"evidence file {path.name}", str(path.resolve()), hashlib.sha256(path.read_bytes()).hexdigest()))
+    try:
+        with session_scope(_engine()) as session:
+            complete_task(session, get_incident(session, incident_id), key, actor=current_actor(), outcome=outcome,
+                          evidence=items)
+    except (NotFound, InvalidRequest) as exc:
+        _fail(str(exc), 1)
+    console.print(f"task {key} done ({len(items)} evidence item(s))")
+
+
+@app.command()
+def hold(incident_id: str, agency: Annotated[str, typer.Option(help="Requesting law-enforcement agency.")],
+         reason: Annotated[str, typer.Option(help="The request and its reference.")]) -> None:
+    """Enter a law-enforcement hold: clocks whose law allows it stop until release."""
+    _lifecycle_call(incident_id, "hold", agency=agency, reason=reason)
+
+
+@app.command()
+def release(incident_id: str, reason: Annotated[str, typer.Option()]) -> None:
+    """Release a law-enforcement hold: the incident returns to the state it left."""
+    _lifecycle_call(incident_id, "release", reason=reason)
+
+
+@app.command()
+def advance(incident_id: str, event: Annotated[str, typer.Argument(help="Lifecycle event, e.g. close.")],
+            reason: Annotated[str, typer.Option()]) -> None:
+    """Move the incident by a lifecycle event (guards apply; the audit log records it)."""
+    _lifecycle_call(incident_id, event, reason=reason)
+
+
+@app.command("close-no-notice")
+def close_no_notice(incident_id: str, reason: Annotated[str, typer.Option(help="Why no notice is owed.")],
+                    counsel: Annotated[str, typer.Option(help="Approving counsel.")]) -> None:
+    """Close with a documented decision that no notice is owed (reason and approving counsel required)."""
+    _lifecycle_call(incident_id, "close_no_notice", reason=reason, counsel=counsel)
+
+
+def _lifecycle_call(incident_id: str, event: str, **kwargs: str) -> None:
+    from breachclock import incidents
+    from models.db import session_scope
+    from models.lifecycle import IllegalTransition, fire
+
+    actor = incidents.current_actor()
+    try:
+        with session_scope(_engine()) as session:
+            inc = incidents.get_incident(session, incident_id)
+            if event == "hold":
+                incidents.hold(session, inc, agency=kwargs["agency"], actor=actor, reason=kwargs["reason"])
+            elif event == "release":
+                incidents.release(session, inc, actor=actor, reason=kwargs["reason"])
+            else:
+                fire(session, inc, event, actor=actor, **kwargs)
+            state = inc.status
+    except (IllegalTransition, incidents.NotFound, incidents.InvalidRequest) as exc:
+        _fail(str(exc), 1)
+    console.print(f"{incident_id}: {state}")
+
+
+@app.command()
+def event(
+    incident_id: str,
+    type: Annotated[str, typer.Argument(help="determined, materiality_determined, ransom_paid, ...")],
+    at: Annotated[str, typer.Option(help="When it happened (ISO 8601 with offset).")],
+    reason: Annotated[str, typer.Option()],
+    regime: Annotated[str | None, typer.Option()] = None,
+    end: Annotated[str | None, typer.Option(help="End of a law_enforcement_delay.")] = None,
+) -> None:
+    """Record a clock-moving fact; obligations are re-evaluated and the differences audited."""
+    from breachclock import incidents
+    from models.db import session_scope
+    from playbooks.facts import Event
+
+    try:
+        ev = Event.model_validate({"type": type, "at": at, "end": end, "regime": regime})
+    except ValidationError as exc:
+        _fail(_pydantic_message("event", exc))
+    try:
+        with session_scope(_engine()) as session:
+            incidents.record_event(session, incidents.get_incident(session, incident_id), ev,
+                                   actor=incidents.current_actor(), reason=reason)
+    except incidents.NotFound as exc:
+        _fail(str(exc), 1)
+    except ValidationError as exc:
+        _fail(_pydantic_message("incident facts", exc))
+    console.print(f"{type} recorded; obligations re-evaluated")
+
+
+@app.command()
+def run(incident_id: str) -> None:
+    """Run the breach-response flow for an incident: it resumes at the first unfinished stage."""
+    _print_stages(_run_flow(incident_id))
+
+
+@notice_app.command("list")
+def notice_list(incident_id: str) -> None:
+    """The incident's notices with approval and delivery status."""
+    from sqlalchemy import func, select
+
+    from models import Delivery, Notice
+    from models.db import session_scope
+    from models.lifecycle import notices_lacking_approval
+
+    with session_scope(_engine()) as session:
+        pending = {n.id for n in notices_lacking_approval(session, incident_id)}
+        table = Table(title=f"Notices of {incident_id}")
+        for col in ("notice", "audience", "channel", "subject", "approval", "deliveries"):
+            table.add_column(col, overflow="fold")
+        for n in session.scalars(select(Notice).where(Notice.incident_id == incident_id).order_by(Notice.id)):
+            counts = dict(session.execute(select(Delivery.status, func.count()).where(Delivery.notice_id == n.id)
+                                          .group_by(Delivery.status)).all())
+            table.add_row(n.id, n.audience, n.channel, n.subject,
+                          "[yellow]pending[/]" if n.id in pending else "[green]approved[/]",
+                          ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "—")
+        console.print(table)
+
+
+@notice_app.command("show")
+def notice_show(notice_id: str) -> None:
+    """Print a notice's draft as counsel reviews it, with its content hash."""
+    from models import Notice
+    from models.db import session_scope
+
+    with session_scope(_engine()) as session:
+        n = session.get(Notice, notice_id)
+        if n is None:
+            _fail(f"no notice {notice_id!r}", 1)
+        console.print(f"[bold]{n.subject}[/]\n[dim]{n.template_name} · content {n.content_hash[:16]}[/]\n")
+        console.print(n.body, highlight=False, markup=False)
+
+
+@app.command()
+def approve(
+    notice_id: str,
+    counsel: Annotated[str, typer.Option(help="Approving counsel (recorded).")],
+    reject: Annotated[bool, typer.Option("--reject", help="Reject instead (needs --comment).")] = False,
+    comment: Annotated[str | None, typer.Option()] = None,
+    resume: Annotated[bool, typer.Option("--resume/--no-resume", help="Resume the flow afterwards.")] = True,
+) -> None:
+    """Record counsel's decision on a notice's exact content; resumes the flow when all are approved."""
+    from breachclock.notices import NoticeError, decide
+    from models import Notice
+    from models.db import session_scope
+    from models.lifecycle import notices_lacking_approval
+
+    try:
+        with session_scope(_engine()) as session:
+            decide(session, notice_id, counsel=counsel, approve=not reject, comment=comment)
+            incident_id = session.get(Notice, notice_id).incident_id  # type: ignore[union-attr]
+            remaining = len(notices_lacking_approval(session, incident_id))
+    except NoticeError as exc:
+        _fail(str(exc), 1)
+    console.print(f"{notice_id}: {'rejected' if reject else 'approved'} by {counsel}; {remaining} notice(s) pending")
+    if resume and not reject and remaining == 0:
+        _print_stages(_run_flow(incident_id))
+
+
+@audit_app.command("verify")
+def audit_verify(incident_id: str) -> None:
+    """Recompute the incident's hash chain; name the first broken or missing link (exit 1)."""
+    from models.audit import verify_chain
+    from models.db import session_scope
+
+    with session_scope(_engine()) as session:
+        report = verify_chain(session, incident_id)
+    if report.ok:
+        console.print(f"[green]audit chain intact[/]: {report.events} event(s)")
+        return
+    _fail(f"audit chain broken at event id {report.event_id}: {report.problem}", 1)
+
+
+@audit_app.command("log")
+def audit_log(incident_id: str) -> None:
+    """The incident's audit trail."""
+    from sqlalchemy import select
+
+    from models import AuditEvent
+    from models.db import session_scope
+
+    table = Table(title=f"Audit log of {incident_id}")
+    for col in ("#", "at (UTC)", "actor", "action", "move", "reason"):
+        table.add_column(col, overflow="fold")
+    with session_scope(_engine()) as session:
+        for e in session.scalars(select(AuditEvent).where(AuditEvent.incident_id == incident_id)
+                                 .order_by(AuditEvent.seq)):
+            move = f"{e.from_state} → {e.to_state}" if e.to_state and e.from_state else (e.to_state or "")
+            table.add_row(str(e.seq), f"{e.at:%Y-%m-%d %H:%M:%S}", e.actor, e.action, move, e.reason)
+    console.print(table)
+
+
+@app.command()
+def demo() -> None:
+    """Run a complete sample incident, detection to notified, on the embedded default with in-memory channels."""
+    from breachclock.demo import run_demo
+
+    raise typer.Exit(run_demo(console))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,34 @@
+"""Prefect defaults for breachclock, applied before Prefect is imported.
+
+On the embedded default Prefect runs its ephemeral API in-process with its
+home inside ``BREACHCLOCK_HOME``; two background services that lock SQLite
+under write load are off (see ../shared/TECH-NOTES.md). Anything the user set
+explicitly wins: these are ``setdefault``s.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from breachclock.settings import get_settings
+
+
+def configure_prefect() -> None:
+    home = get_settings().home_dir
+    os.environ.setdefault("PREFECT_HOME", str(home / "prefect"))
+    os.environ.setdefault("PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
+
+
+@contextmanager
+def quiet_runs() -> Iterator[None]:
+    """No heartbeat thread per run: it costs ~1 s a run and can only be switched off in code."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield
