@@ -133,12 +133,10 @@ def _resolve(state: str, zip5: str, country: str) -> str:
     cc = country_code(country) if country else None
     if cc in US_TERRITORIES:
         return US_TERRITORIES[cc]
-    if state:
-        if code := subdivision_code(state, cc):
-            return code
-    if zip5 and cc in (None, "US"):
-        if code := zip_jurisdiction(zip5):
-            return code
+    if state and (code := subdivision_code(state, cc)):
+        return code
+    if zip5 and cc in (None, "US") and (code := zip_jurisdiction(zip5)):
+        return code
     if cc is not None:
         return cc
     return UNKNOWN

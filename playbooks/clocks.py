@@ -112,24 +112,27 @@ def compute_deadline(
     """The end of a period of ``amount`` ``unit`` starting at ``start``, tolled by ``holds``.
 
     A hold that overlaps the running clock moves the clock's start later by
-    the overlap (the clock stops while the hold lasts); holds are applied in
-    order, each against the deadline as extended so far.
+    the overlap (the clock stops while the hold lasts); overlapping holds are
+    merged first (the same days toll once), then applied in order, each
+    against the deadline as extended so far.
     """
     _require_aware(start, "clock start")
-    tz = ZoneInfo(timezone)
-    effective_start = start
-    tolled = timedelta(0)
-    due = _raw_deadline(effective_start, unit, amount, tz, calendar)
-    for hold in sorted(holds, key=lambda h: h.start):
+    for hold in holds:
         _require_aware(hold.start, "hold start")
+    # Elapsed-time arithmetic in UTC: Python subtracts same-zone datetimes by wall clock.
+    start = start.astimezone(UTC)
+    holds = [Interval(h.start.astimezone(UTC), h.end and h.end.astimezone(UTC)) for h in holds]
+    tz = ZoneInfo(timezone)
+    tolled = timedelta(0)
+    due = _raw_deadline(start, unit, amount, tz, calendar)
+    for hold in merge_intervals(holds):
         if hold.start >= due or (hold.end is not None and hold.end <= start):
             continue
         if hold.end is None:
             return Deadline(None, None, tolled, suspended=True)
         overlap = hold.end - max(hold.start, start)
         tolled += overlap
-        effective_start = start + tolled
-        due = _raw_deadline(effective_start, unit, amount, tz, calendar)
+        due = _raw_deadline(start + tolled, unit, amount, tz, calendar)
     return Deadline(due, due.astimezone(tz).date(), tolled)
 
 

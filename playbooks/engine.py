@@ -173,8 +173,8 @@ def evaluate_clock(ctx: Context, regime: Regime, clock: Clock, tolling: bool,
     if start is None:
         return ClockResult(None, None, clock.start, None, f"{clock.text} ({how})")
     local_date = start.astimezone(ZoneInfo(ctx.tz)).date()
-    if clock.start == "individual_notice" and (clock.relation != "within" or clock.unit == "none"):
-        relation = {"same_time": "at the same time as", "before": "before"}.get(clock.relation, "no later than")
+    if clock.start == "individual_notice" and clock.relation != "within":
+        relation = {"same_time": "at the same time as", "before": "before"}[clock.relation]
         return ClockResult(start, local_date, clock.start, start,
                            f"{clock.text} — {relation} the individual notice ({how})")
     if clock.unit == "none":
@@ -291,11 +291,16 @@ def _threshold_json(rule: ObligationRule, count: int) -> dict[str, Any] | None:
 
 def evaluate_regime(ctx: Context, regime: Regime) -> list[Decision]:
     f = ctx.facts
-    version = regime.version_on(f.discovered_at.astimezone(ZoneInfo(ctx.tz)).date())
+    discovery_day = f.discovered_at.astimezone(ZoneInfo(ctx.tz)).date()
+    version = regime.version_on(discovery_day)
     if version is None:
-        return []
-    cov = coverage(version, f.groups())
-    gate = _regime_gate(ctx, regime, version, cov)
+        # Still a decision for every rule, so the record shows the regime was considered.
+        version = min(regime.versions, key=lambda v: abs((v.effective_from - discovery_day).days))
+        gate: str | None = f"no version of {regime.name} was in force on {discovery_day.isoformat()} (discovery)"
+        cov = Coverage({}, {}, ())
+    else:
+        cov = coverage(version, f.groups())
+        gate = _regime_gate(ctx, regime, version, cov)
     harm_exception = _harm_exception_used(ctx, version)
     sectors = set(f.entity.sectors)
     decisions: list[Decision] = []
@@ -330,7 +335,10 @@ def evaluate_regime(ctx: Context, regime: Regime) -> list[Decision]:
                 no("owed only when relying on the risk-of-harm exception; the incident is assessed as "
                    "harmful (conservative default) so notice is given instead")
                 continue
-            if harm_exception and not rule.only_with_harm_exception and rule.recipient_kind != "record":
+            # The exception excuses notices to people and authorities, never the record or a vendor's notice to
+            # the data owner (the owner makes the risk assessment).
+            if harm_exception and not rule.only_with_harm_exception and rule.recipient_kind not in (
+                    "record", "data_owner"):
                 no(f"risk-of-harm exception: the firm assessed that {version.risk_of_harm.basis.replace('_', ' ')} "
                    f"is false ({version.risk_of_harm.text or 'keep the written determination'})"
                    + (f"; keep it {version.risk_of_harm.record_years} years" if version.risk_of_harm.record_years
@@ -422,7 +430,10 @@ def evaluate(
     if as_of.tzinfo is None:
         raise ValueError("as_of must be an aware datetime")
     # Only what was known at as_of counts: later events are ignored, a hold ending later is still in effect.
-    facts = facts.model_copy(update={"events": [e for e in facts.events if e.at <= as_of]})
+    facts = facts.model_copy(update={
+        "events": [e for e in facts.events if e.at <= as_of],
+        "determined_at": facts.determined_at if facts.determined_at and facts.determined_at <= as_of else None,
+    })
     known_holds = [Interval(h.start, h.end if h.end is not None and h.end <= as_of else None)
                    for h in holds_from(facts, holds) if h.start <= as_of]
     ctx = Context(facts, as_of, tuple(known_holds), policy_target_days)

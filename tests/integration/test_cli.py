@@ -1,0 +1,108 @@
+"""The CLI over the embedded default: opening incidents, the 24-hour clock, and bad input changing nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import text
+from typer.testing import CliRunner
+
+from breachclock.cli import app
+
+runner = CliRunner()
+
+INCIDENT = {
+    "title": "Lost laptop with client files",
+    "entity": {"name": "Example LLP", "timezone": "America/New_York", "roles": ["data_owner"]},
+    "discovered_at": "2026-03-02T10:00:00-05:00",
+    "data_elements": ["name", "ssn"],
+    "affected": {"US-CA": 501, "US-TX": 250},
+    "clients": [{"id": "acme-corp", "name": "Acme Corp", "notice_hours": 24,
+                 "notice_contact": "security@acme.example", "contract_reference": "MSA 9.2"}],
+}
+
+
+def _write(tmp_path: Path, data: object, name: str = "incident.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(data if isinstance(data, str) else yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def _table_counts(url: str) -> dict[str, int]:
+    from sqlalchemy import create_engine
+
+    eng = create_engine(url)
+    with eng.connect() as conn:
+        tables = ["incidents", "obligations", "audit_events", "clients", "playbook_tasks"]
+        return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in tables}
+
+
+def test_open_shows_the_24_hour_client_obligation_in_utc_and_entity_zone(database_url, tmp_path) -> None:
+    result = runner.invoke(app, ["open", str(_write(tmp_path, INCIDENT)), "--playbook", "lost_device",
+                                 "--no-flow"], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    # Discovery 10:00 EST = 15:00Z; 24 hours later: 2026-03-03 10:00 EST / 15:00Z.
+    assert "2026-03-03 10:00 EST" in result.output
+    assert "2026-03-03 15:00Z" in result.output
+    assert "CONTRACT:acme-corp" in result.output
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"discovered_at": "2026-03-02T10:00:00"}, "discovered_at: naive datetime"),
+        ({"affected": {"US-ZZ": 3}}, "unknown jurisdiction code 'US-ZZ'"),
+        ({"data_elements": ["name", "shoe_size"]}, "unknown data element(s) shoe_size"),
+        ({"entity": {"name": "X", "timezone": "Mars/Olympus"}}, "entity.timezone: unknown time zone"),
+        ({"clients": ["nobody-we-know"]}, "unknown client 'nobody-we-know'"),
+        ({"affected": {"US-CA": -1}}, "affected.US-CA"),
+        ({"surprise": 1}, "surprise: Extra inputs are not permitted"),
+    ],
+)
+def test_malformed_incident_exits_2_names_the_problem_and_changes_nothing(database_url, tmp_path, change,
+                                                                          expected) -> None:
+    ok = runner.invoke(app, ["open", str(_write(tmp_path, INCIDENT, "ok.yaml")), "--no-flow"])
+    assert ok.exit_code == 0, ok.output
+    before = _table_counts(database_url)
+    result = runner.invoke(app, ["open", str(_write(tmp_path, {**INCIDENT, **change})), "--no-flow"],
+                           env={"COLUMNS": "250"})
+    assert result.exit_code == 2, result.output
+    assert expected in result.output
+    assert _table_counts(database_url) == before
+
+
+def test_unknown_playbook_and_broken_yaml_exit_2(database_url, tmp_path) -> None:
+    result = runner.invoke(app, ["open", str(_write(tmp_path, INCIDENT)), "--playbook", "alien_invasion",
+                                 "--no-flow"])
+    assert result.exit_code == 2 and "unknown playbook 'alien_invasion'" in result.output
+    result = runner.invoke(app, ["open", str(_write(tmp_path, "title: [unclosed", "bad.yaml")), "--no-flow"])
+    assert result.exit_code == 2 and "not valid YAML" in result.output
+    assert _table_counts(database_url)["incidents"] == 0
+
+
+def test_obligations_json_is_the_decision_record(home, tmp_path) -> None:
+    result = runner.invoke(app, ["obligations", str(_write(tmp_path, INCIDENT)), "--json",
+                                 "--as-of", "2026-03-02T16:00:00Z"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    rows = {(o["regime"], o["recipient_kind"], o["jurisdiction"]): o for o in out["obligations"]}
+    client = rows[("CONTRACT:acme-corp", "data_owner", "contract")]
+    assert client["required"] and client["due"] == "2026-03-03T10:00:00-05:00"
+    texas_ag = rows[("US-TX", "regulator", "US-TX")]
+    assert texas_ag["required"] and texas_ag["threshold"]["text"] == "250 is at least 250"
+    assert rows[("US-FL", "individual", "US-FL")]["required"] is False
+    for o in out["obligations"]:
+        assert {"regime", "recipient_kind", "recipient", "jurisdiction", "required", "due", "due_date", "due_text",
+                "clock_start", "threshold", "reason", "citation", "rule_version", "confidence"} <= o.keys()
+
+
+def test_rules_list_shows_every_regime(home) -> None:
+    from playbooks.catalog import regimes
+
+    result = runner.invoke(app, ["rules", "list"], env={"COLUMNS": "300"})
+    assert result.exit_code == 0
+    for regime_id in regimes():
+        assert regime_id in result.output
