@@ -258,7 +258,8 @@ def queue_deliveries(session: Session, incident: Incident, *, actor: str) -> Que
 
 def _address_block(fields: dict[str, Any]) -> str:
     name = fields.get("full_name") or " ".join(p for p in (fields.get("first_name"), fields.get("last_name")) if p)
-    lines = [name, *(fields.get("address_lines") or []),
+    address = fields.get("address") or []
+    lines = [name, *([address] if isinstance(address, str) else address),
              " ".join(p for p in (fields.get("city"), fields.get("state"), fields.get("postal_code")) if p),
              fields.get("country") or ""]
     return "\n".join(line for line in lines if line)

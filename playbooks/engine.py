@@ -132,7 +132,7 @@ class ClockResult:
     suspended: bool = False
 
 
-def _start_instant(ctx: Context, clock: Clock, regime: Regime, individual_due: datetime | None) -> tuple[
+def _start_instant(ctx: Context, clock: Clock, regime: Regime, individual: ClockResult | None) -> tuple[
         datetime | None, str]:
     """When the clock started, and a note on how that was established."""
     f = ctx.facts
@@ -153,8 +153,10 @@ def _start_instant(ctx: Context, clock: Clock, regime: Regime, individual_due: d
         sent = f.first_event("individual_notice_sent", regime.id)
         if sent is not None:
             return sent, "individual notice sent"
-        if individual_due is not None:
-            return individual_due, "individual notice not yet sent: anchored to its legal deadline"
+        if individual is not None and individual.due is not None:
+            return individual.due, "individual notice not yet sent: anchored to its legal deadline"
+        if individual is not None and individual.suspended:
+            return None, "individual notice not yet sent; its deadline is suspended by a law-enforcement delay"
         return None, "individual notice not yet sent and it has no fixed deadline"
     at = f.first_event(kind)
     return (at, f"{kind} event") if at else (None, f"clock has not started: no {kind} event recorded")
@@ -167,8 +169,9 @@ def _calendar_for(regime: Regime, clock: Clock) -> str:
 
 
 def evaluate_clock(ctx: Context, regime: Regime, clock: Clock, tolling: bool,
-                   individual_due: datetime | None) -> ClockResult:
-    start, how = _start_instant(ctx, clock, regime, individual_due)
+                   individual: ClockResult | None) -> ClockResult:
+    """The deadline of one clock; ``individual`` is this regime's individual-notice clock, if owed."""
+    start, how = _start_instant(ctx, clock, regime, individual)
     words = START_WORDS[clock.start]
     if start is None:
         return ClockResult(None, None, clock.start, None, f"{clock.text} ({how})")
@@ -194,8 +197,12 @@ def evaluate_clock(ctx: Context, regime: Regime, clock: Clock, tolling: bool,
 
 
 def _duration(delta: timedelta) -> str:
+    """'9 days 23 hours', '36 hours', '1.5 hours' (elapsed time, so holds across a clock change are exact)."""
     hours = delta.total_seconds() / 3600
-    return f"{hours / 24:g} days" if hours >= 48 else f"{hours:g} hours"
+    if hours < 48:
+        return f"{hours:g} hours"
+    days, rest = divmod(hours, 24)
+    return f"{days:g} days" + (f" {rest:g} hours" if rest else "")
 
 
 def earliest(results: Sequence[ClockResult]) -> ClockResult:
@@ -304,7 +311,7 @@ def evaluate_regime(ctx: Context, regime: Regime) -> list[Decision]:
     harm_exception = _harm_exception_used(ctx, version)
     sectors = set(f.entity.sectors)
     decisions: list[Decision] = []
-    individual_due: datetime | None = None
+    individual: ClockResult | None = None
     # Individual rules first: other clocks may be anchored to them.
     rules = sorted(version.obligations, key=lambda r: r.recipient_kind != "individual")
     for rule in rules:
@@ -354,10 +361,10 @@ def evaluate_regime(ctx: Context, regime: Regime) -> list[Decision]:
                 what = "residents" if rule.threshold.measure == "residents" else "affected people"
                 no(f"{rule.threshold.describe(count)} ({what})")
                 continue
-            results = [evaluate_clock(ctx, regime, c, tolling, individual_due) for c in rule.clocks]
+            results = [evaluate_clock(ctx, regime, c, tolling, individual) for c in rule.clocks]
             chosen = earliest(results)
-            if rule.recipient_kind == "individual" and individual_due is None:
-                individual_due = chosen.due
+            if rule.recipient_kind == "individual" and individual is None:
+                individual = chosen
             reason = _required_reason(regime, cov, rule, count, jurisdiction, harm_exception)
             d = _decision(regime, version, rule, jurisdiction, ctx.tz, True, reason, chosen, thr)
             if d.due is None and not chosen.suspended and chosen.start_at is not None:
