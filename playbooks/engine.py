@@ -260,7 +260,7 @@ def _regime_gate(ctx: Context, regime: Regime, version: RegimeVersion, cov: Cove
     applies = version.applies_to
     if version.status == "not_in_force":
         return f"{regime.name} is not in force ({version.confidence_notes or 'status recorded in the rule data'})"
-    if not cov.residents and not cov.uncovered:
+    if not cov.residents and not cov.uncovered and not applies.entity_based:
         where = ", ".join(applies.residents_of[:4]) + ("…" if len(applies.residents_of) > 4 else "")
         return f"no affected residents of {where}"
     if applies.sectors_any and not sectors & set(applies.sectors_any):
@@ -271,15 +271,22 @@ def _regime_gate(ctx: Context, regime: Regime, version: RegimeVersion, cov: Cove
             f" ({applies.text})" if applies.text else "")
     if not entity_roles(f) & set(applies.roles):
         return f"{regime.name} does not bind an entity acting as {', '.join(f.entity.roles).replace('_', ' ')}"
-    if not cov.residents:
+    if not cov.residents and cov.uncovered and not applies.entity_based:
         elements = cov.uncovered_elements[0]
         return (f"{_elements_words(elements)} {'is' if len(elements) == 1 else 'are'} not personal information "
                 f"under {regime.name} ({sum(cov.uncovered.values())} people affected)")
-    if f.encrypted and version.encryption_safe_harbor.applies:
-        if not f.encryption_key_compromised:
-            return "the data was encrypted and the key was not compromised (encryption safe harbor)"
-        if not version.encryption_safe_harbor.lost_if_key_compromised:
-            return "the data was encrypted; this law's safe harbor is not lost by key compromise"
+    return None
+
+
+def _encryption_excuse(ctx: Context, version: RegimeVersion) -> str | None:
+    """Why encryption excuses notice, or None. Record-keeping duties are never excused by it."""
+    f = ctx.facts
+    if not (f.encrypted and version.encryption_safe_harbor.applies) or version.applies_to.entity_based:
+        return None
+    if not f.encryption_key_compromised:
+        return "the data was encrypted and the key was not compromised (encryption safe harbor)"
+    if not version.encryption_safe_harbor.lost_if_key_compromised:
+        return "the data was encrypted; this law's safe harbor is not lost by key compromise"
     return None
 
 
@@ -308,6 +315,7 @@ def evaluate_regime(ctx: Context, regime: Regime) -> list[Decision]:
     else:
         cov = coverage(version, f.groups())
         gate = _regime_gate(ctx, regime, version, cov)
+    encryption = _encryption_excuse(ctx, version)
     harm_exception = _harm_exception_used(ctx, version)
     sectors = set(f.entity.sectors)
     decisions: list[Decision] = []
@@ -327,6 +335,9 @@ def evaluate_regime(ctx: Context, regime: Regime) -> list[Decision]:
 
             if gate:
                 no(gate)
+                continue
+            if encryption and rule.recipient_kind != "record":
+                no(encryption)
                 continue
             if not entity_roles(f) & set(rule.roles):
                 no(f"owed by a {' or '.join(rule.roles).replace('_', ' ')}; the entity acts as "

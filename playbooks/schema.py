@@ -210,6 +210,11 @@ class AppliesTo(_Strict):
         default_factory=list,
         description="Entities in these sectors are exempt or deemed compliant (say which in `text`).",
     )
+    entity_based: bool = Field(
+        default=False,
+        description="The duty turns on the entity and the incident (a material cybersecurity incident, a "
+        "notification incident), not on whose data was exposed: no residents or data-element test applies.",
+    )
     residents_of: list[str] = Field(
         min_length=1,
         description="Jurisdiction codes whose residents the regime protects; 'US' matches every 'US-xx'.",

@@ -208,3 +208,21 @@ def test_evaluation_is_pure():
 def test_naive_as_of_is_rejected():
     with pytest.raises(ValueError):
         evaluate(facts(), as_of=datetime(2026, 3, 3))
+
+
+def test_entity_based_regime_does_not_depend_on_residents():
+    # SEC Item 1.05 turns on materiality, not on whose data it was: EU-only victims still count.
+    f = facts(entity={"name": "Listed LLP", "timezone": "America/New_York", "roles": ["data_owner"],
+                      "sectors": ["sec_registrant"]},
+              affected={"DE": 40}, data_elements=["name", "email"],
+              events=[{"type": "materiality_determined", "at": "2026-03-04T09:00:00-05:00"}])
+    d = one(run(f, "US-FED-SEC"), "US-FED-SEC", catalog.regimes()["US-FED-SEC"].versions[-1].obligations[0].key)
+    assert d.required, d.reason
+
+
+def test_encryption_never_excuses_the_breach_record():
+    f = facts(affected={"FR": 10}, data_elements=["name", "email"], encrypted=True)
+    decisions = run(f, "EU-GDPR")
+    record = [d for d in decisions if d.recipient_kind == "record"]
+    assert record and all(d.required for d in record)
+    assert all(not d.required for d in decisions if d.recipient_kind in ("regulator", "individual"))
