@@ -1,0 +1,143 @@
+"""The breach-response flow under Prefect: it advances, waits on people, resumes, and survives SIGKILL."""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text
+
+from breachclock import incidents, notices
+from breachclock.scoping import import_records
+from models import AuditEvent, Delivery, Incident, Notice, PlaybookTask
+from models.audit import verify_chain
+from models.db import session_scope
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _people_csv(path: Path, n: int) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["first_name", "last_name", "address", "city", "state", "zip", "exposed"])
+        for i in range(n):
+            w.writerow([f"Person{i}", "Example", f"{i} Main St", "Sacramento", "CA", "95814", "ssn"])
+    return path
+
+
+def _contain(engine, iid: str) -> None:  # type: ignore[no-untyped-def]
+    with session_scope(engine) as s:
+        inc = s.get(Incident, iid)
+        for t in s.scalars(select(PlaybookTask).where(PlaybookTask.incident_id == iid,
+                                                      PlaybookTask.phase == "containment")):
+            incidents.complete_task(s, inc, t.key, actor="responder", outcome="done")
+
+
+def _approve_all(engine, iid: str) -> None:  # type: ignore[no-untyped-def]
+    with session_scope(engine) as s:
+        for n in s.scalars(select(Notice).where(Notice.incident_id == iid)):
+            notices.decide(s, n.id, counsel="Jane Counsel", approve=True)
+
+
+def _actions(engine, iid: str) -> list[str]:  # type: ignore[no-untyped-def]
+    with session_scope(engine) as s:
+        return list(s.scalars(select(AuditEvent.action).where(AuditEvent.incident_id == iid)
+                              .order_by(AuditEvent.seq)))
+
+
+def test_flow_waits_on_people_and_resumes_to_notified(prefect_harness, home, tmp_path) -> None:
+    from flows.breach_response import breach_response
+    from models.db import get_engine
+
+    engine = get_engine()
+    from tests.conftest import sample_facts
+
+    with session_scope(engine) as s:
+        iid = incidents.open_incident(s, sample_facts(affected={}), source=b"t", playbook="lost_device",
+                                      actor="tester").id
+    first = breach_response(iid)
+    assert [r["outcome"] for r in first] == ["done", "waiting"]
+    assert "containment task(s) still open" in first[-1]["message"]
+    _contain(engine, iid)
+    with session_scope(engine) as s:
+        import_records(s, iid, _people_csv(tmp_path / "p.csv", 3), actor="tester", workers=1)
+    second = breach_response(iid)
+    assert second[-1]["stage"] == "approval" and second[-1]["outcome"] == "waiting"
+    _approve_all(engine, iid)
+    third = breach_response(iid)
+    assert [r["outcome"] for r in third][-3:] == ["done", "done", "done"]
+    assert third[-1]["stage"] == "documentation"
+    with session_scope(engine) as s:
+        assert s.get(Incident, iid).status == "notified"
+        assert verify_chain(s, iid).ok
+    # Running it again changes nothing.
+    before = _actions(engine, iid)
+    assert all(r["outcome"] == "already_done" for r in breach_response(iid))
+    assert _actions(engine, iid) == before
+
+
+def _run_cli(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "breachclock.cli", *args], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def test_sigkill_mid_notification_then_rerun_resumes_without_repeating(prefect_home, home, tmp_path) -> None:
+    from models.db import get_engine
+    from tests.conftest import sample_facts
+
+    engine = get_engine()
+    with session_scope(engine) as s:
+        iid = incidents.open_incident(s, sample_facts(affected={}), source=b"t", playbook="lost_device",
+                                      actor="tester").id
+    _contain(engine, iid)
+    with session_scope(engine) as s:
+        import_records(s, iid, _people_csv(tmp_path / "p.csv", 400), actor="tester", workers=1)
+    env = {**os.environ, "BREACHCLOCK_HOME": str(home), "PREFECT_HOME": str(prefect_home),
+           "PYTHONPATH": str(ROOT)}
+    env.pop("BREACHCLOCK_DATABASE_URL", None)
+    first = _run_cli(["run", iid], env)
+    first.wait(timeout=240)
+    _approve_all(engine, iid)
+
+    proc = _run_cli(["run", iid], env)
+    deadline = time.monotonic() + 240
+    sent = 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        with engine.connect() as conn:
+            sent = conn.execute(text("SELECT count(*) FROM deliveries WHERE status = 'sent'")).scalar()
+        if sent >= 40:
+            proc.send_signal(signal.SIGKILL)
+            break
+        time.sleep(0.05)
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL, "the run finished before it could be killed mid-notification"
+    with session_scope(engine) as s:
+        assert s.get(Incident, iid).status == "notifying"
+        total = s.scalar(select(func.count()).select_from(Delivery))
+        assert 40 <= s.scalar(select(func.count()).where(Delivery.status == "sent")) < total
+
+    rerun = _run_cli(["run", iid], env)
+    out = rerun.communicate(timeout=240)[0].decode()
+    assert rerun.returncode == 0, out
+    with session_scope(engine) as s:
+        assert s.get(Incident, iid).status == "notified", out
+        assert verify_chain(s, iid).ok
+        assert s.scalar(select(func.count()).where(Delivery.status != "sent")) == 0
+        postal_keys = set(s.scalars(select(Delivery.idempotency_key).where(Delivery.channel == "postal")))
+    # Exactly one letter per delivery: the outbox never sent anything twice.
+    outbox = home / "outbox" / "postal"
+    assert {p.stem for p in outbox.glob("*.pdf")} == postal_keys
+    manifest_keys = [line.split(",")[0] for line in (outbox / "manifest.csv").read_text().splitlines()[1:]]
+    assert sorted(manifest_keys) == sorted(postal_keys)
+    actions = _actions(engine, iid)
+    for transition in ("transition:triage", "transition:contain", "transition:notify",
+                       "transition:complete_notification"):
+        assert actions.count(transition) == 1, transition
+
