@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -517,6 +518,82 @@ def audit_log(incident_id: str) -> None:
             move = f"{e.from_state} → {e.to_state}" if e.to_state and e.from_state else (e.to_state or "")
             table.add_row(str(e.seq), f"{e.at:%Y-%m-%d %H:%M:%S}", e.actor, e.action, move, e.reason)
     console.print(table)
+
+
+@app.command()
+def scope(
+    incident_id: str,
+    records_file: Annotated[Path | None, typer.Argument(help="CSV, JSON Lines or .xlsx extract of exposed records.")]
+    = None,
+    mapping: Annotated[Path | None, typer.Option(help="Column mapping YAML (overrides auto-detection).")] = None,
+    encoding: Annotated[str | None, typer.Option(help="File encoding (default UTF-8).")] = None,
+    delimiter: Annotated[str | None, typer.Option(help="CSV delimiter (default: detected).")] = None,
+    element: Annotated[list[str] | None, typer.Option(help="Data element exposed for every row (repeatable).")]
+    = None,
+    accept_rejected: Annotated[bool, typer.Option(help="Import the good rows even if some are rejected.")] = False,
+    report: Annotated[bool, typer.Option("--report", help="Print counts per jurisdiction and element combination.")]
+    = False,
+) -> None:
+    """Import the affected people (encrypted at rest), derive per-jurisdiction counts, re-evaluate the law."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from breachclock.incidents import NotFound, current_actor
+    from breachclock.scoping import ScopingError, import_records, scoping_report
+    from models.db import session_scope
+
+    if records_file is not None:
+        try:
+            size = records_file.stat().st_size
+        except OSError as exc:
+            _fail(f"{records_file}: cannot read ({exc.strerror})")
+        started = time.perf_counter()
+        columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TextColumn("rows"),
+                   TextColumn("{task.fields[rate]}"), TimeElapsedColumn())
+        try:
+            with Progress(*columns, console=err, transient=True) as progress, session_scope(_engine()) as session:
+                bar = progress.add_task("import", total=None, rate="")
+
+                def on_progress(rows: int) -> None:
+                    elapsed = max(time.perf_counter() - started, 1e-6)
+                    progress.update(bar, completed=rows, rate=f"{rows / elapsed:,.0f} rows/s")
+
+                result = import_records(session, incident_id, records_file, mapping_file=mapping, encoding=encoding,
+                                        delimiter=delimiter, elements=element or (), accept_rejected=accept_rejected,
+                                        on_progress=on_progress, actor=current_actor())
+        except NotFound as exc:
+            _fail(str(exc), 1)
+        except ScopingError as exc:
+            _fail(str(exc))
+        elapsed = time.perf_counter() - started
+        console.print(f"{result.rows:,} rows ({size / 1e6:,.1f} MB) in {elapsed:,.1f} s "
+                      f"({result.rows / max(elapsed, 1e-6):,.0f} rows/s): {result.people_new:,} new people, "
+                      f"{result.people_merged:,} merged with earlier imports, {result.rejected:,} rejected, "
+                      f"{result.people_total:,} in total, {result.unknown_residency:,} with unknown residency"
+                      + (f"\nrow report: {result.report_path}" if result.report_path else ""))
+    if report or records_file is None:
+        with session_scope(_engine()) as session:
+            try:
+                data = scoping_report(session, incident_id)
+            except NotFound as exc:
+                _fail(str(exc), 1)
+        table = Table(title=f"People of {incident_id} by jurisdiction ({data['total']:,} in total)")
+        table.add_column("jurisdiction")
+        table.add_column("people", justify="right")
+        for code, count in data["by_jurisdiction"].items():
+            table.add_row(code, f"{count:,}")
+        console.print(table)
+        combos = Table(title="By exposed-element combination")
+        combos.add_column("elements")
+        combos.add_column("people", justify="right")
+        for combo, count in data["by_elements"].items():
+            combos.add_row(combo, f"{count:,}")
+        console.print(combos)
+        regimes_table = Table(title="Covered under each law (its own definition of personal information)")
+        for col in ("regime", "covered", "not covered"):
+            regimes_table.add_column(col, justify="right" if col != "regime" else "left")
+        for rid, info in data["regimes"].items():
+            regimes_table.add_row(rid, f"{info['covered']:,}", f"{info['not_covered']:,}")
+        console.print(regimes_table)
 
 
 @app.command()
