@@ -38,6 +38,20 @@ console = Console()
 err = Console(stderr=True)
 
 
+@app.callback()
+def _setup() -> None:
+    """breachclock's own warnings (a generated key, a configuration problem) go to stderr."""
+    import logging
+
+    from rich.logging import RichHandler
+
+    handler = RichHandler(console=err, show_time=False, show_path=False)
+    breachclock_logger = logging.getLogger("breachclock")
+    if not breachclock_logger.handlers:
+        breachclock_logger.addHandler(handler)
+        breachclock_logger.setLevel(logging.WARNING)
+
+
 class BadInput(Exception):
     """Input the user must fix; exit code 2."""
 
@@ -459,6 +473,29 @@ def notice_show(notice_id: str) -> None:
             _fail(f"no notice {notice_id!r}", 1)
         console.print(f"[bold]{n.subject}[/]\n[dim]{n.template_name} · content {n.content_hash[:16]}[/]\n")
         console.print(n.body, highlight=False, markup=False)
+
+
+@notice_app.command("resolve")
+def notice_resolve(
+    delivery_id: int,
+    reason: Annotated[str, typer.Option(help="What the provider's records show.")],
+    delivered: Annotated[bool, typer.Option("--delivered/--not-delivered",
+                                            help="The provider accepted it / it must be sent again.")],
+    provider_id: Annotated[str | None, typer.Option(help="The provider's message id, when delivered.")] = None,
+) -> None:
+    """Settle a delivery left uncertain by an interruption (never resent without a person deciding)."""
+    from breachclock.incidents import current_actor
+    from breachclock.notices import NoticeError, resolve_uncertain
+    from models.db import session_scope
+
+    try:
+        with session_scope(_engine()) as session:
+            d = resolve_uncertain(session, delivery_id, delivered=delivered, actor=current_actor(), reason=reason,
+                                  provider_message_id=provider_id)
+            status_ = d.status
+    except NoticeError as exc:
+        _fail(str(exc), 1)
+    console.print(f"delivery {delivery_id}: {status_}")
 
 
 @app.command()

@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import os
 from dataclasses import dataclass
 from functools import cache
@@ -22,6 +23,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from breachclock.settings import get_settings
+
+logger = logging.getLogger(__name__)
 
 
 class KeyError_(RuntimeError):
@@ -73,7 +76,11 @@ def load_or_create_key(home: Path) -> tuple[bytes, bool]:
 
 @cache
 def get_sealer() -> Sealer:
-    key, _ = load_or_create_key(get_settings().home_dir)
+    home = get_settings().home_dir
+    key, created = load_or_create_key(home)
+    if created:
+        logger.warning("generated a new encryption key at %s (owner-only); back it up with the database: "
+                       "without it the affected people's details cannot be read", _key_file(home))
     try:
         fernet = Fernet(key)
     except (ValueError, TypeError):

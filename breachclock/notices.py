@@ -403,3 +403,25 @@ def settle_obligations(session: Session, incident: Incident, *, actor: str) -> i
     return fulfilled
 
 
+
+
+def resolve_uncertain(session: Session, delivery_id: int, *, delivered: bool, actor: str, reason: str,
+                      provider_message_id: str | None = None) -> Delivery:
+    """A person settles a delivery the outbox could not: confirmed with the provider, or to be sent again."""
+    delivery = session.get(Delivery, delivery_id)
+    if delivery is None:
+        raise NoticeError(f"no delivery {delivery_id}")
+    if delivery.status not in ("uncertain", "failed"):
+        raise NoticeError(f"delivery {delivery_id} is {delivery.status}; only uncertain or failed ones are resolved")
+    if not reason.strip():
+        raise NoticeError("resolving a delivery needs a reason (what the provider's records show)")
+    before = delivery.status
+    if delivered:
+        delivery.status, delivery.sent_at = "sent", utcnow()
+        delivery.provider_message_id = provider_message_id or delivery.provider_message_id
+    else:
+        delivery.status = "pending"
+    notice = session.get(Notice, delivery.notice_id)
+    append_event(session, incident_id=notice.incident_id, actor=actor, action="delivery_resolved",  # type: ignore[union-attr]
+                 reason=reason, details={"delivery": delivery_id, "from": before, "to": delivery.status})
+    return delivery

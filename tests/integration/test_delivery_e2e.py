@@ -1,0 +1,97 @@
+"""Notices over the wire: the outbox against a local server speaking SendGrid's API, failures included."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import select
+
+from breachclock import incidents, notices
+from breachclock.response import STAGES, run_stage
+from breachclock.scoping import import_records
+from models import Delivery, Incident, Notice, PlaybookTask
+from models.db import session_scope
+from notifications.config import NotificationSettings, build_channels
+from tests.notifications.fakes import FakeSendGridServer
+
+
+@pytest.fixture
+def sendgrid():  # type: ignore[no-untyped-def]
+    with FakeSendGridServer() as server:
+        yield server
+
+
+def _channels(sendgrid: FakeSendGridServer, home: Path):  # type: ignore[no-untyped-def]
+    settings = NotificationSettings(channel_backend="live", sendgrid_api_key=SecretStr("SG.fake-key"),
+                                    sendgrid_host=sendgrid.url, email_from="privacy@example-law.test",
+                                    postal_sender_block="Example LLP\n1 Main St\nBoston MA 02110",
+                                    postal_outbox_dir=home / "letters", provider_timeout_seconds=2)
+    return build_channels(settings, channels=["email", "postal"])
+
+
+def _ready_to_notify(engine, tmp_path: Path) -> str:  # type: ignore[no-untyped-def]
+    from tests.conftest import sample_facts
+
+    with session_scope(engine) as s:
+        iid = incidents.open_incident(s, sample_facts(affected={}), source=b"t", playbook="lost_device",
+                                      actor="t").id
+        inc = s.get(Incident, iid)
+        for t in s.scalars(select(PlaybookTask).where(PlaybookTask.incident_id == iid,
+                                                      PlaybookTask.phase == "containment")):
+            incidents.complete_task(s, inc, t.key, actor="r", outcome="done")
+    extract = tmp_path / "people.csv"
+    extract.write_text("first_name,last_name,email,state,exposed\n"
+                       + "".join(f"P{i},Example,p{i}@example.test,CA,ssn\n" for i in range(6)))
+    with session_scope(engine) as s:
+        import_records(s, iid, extract, actor="t", workers=1)
+    for stage in STAGES[:6]:
+        run_stage(stage, iid, engine=engine)
+    with session_scope(engine) as s:
+        for n in s.scalars(select(Notice).where(Notice.incident_id == iid)):
+            notices.decide(s, n.id, counsel="Jane Counsel", approve=True)
+    assert run_stage("approval", iid, engine=engine).outcome == "done"
+    return iid
+
+
+def _emails(engine, iid: str) -> list[Delivery]:  # type: ignore[no-untyped-def]
+    with session_scope(engine) as s:
+        return list(s.scalars(select(Delivery).join(Notice).where(Notice.incident_id == iid,
+                                                                  Delivery.channel == "email")))
+
+
+def test_provider_failure_is_retried_once_and_nothing_is_sent_twice(engine, home, tmp_path, sendgrid) -> None:
+    iid = _ready_to_notify(engine, tmp_path)
+    channels = _channels(sendgrid, home)
+    sendgrid.fail_next(429, retry_after=1)  # rate limited: refused, safe to send again
+    first = run_stage("notification", iid, engine=engine, channels=channels)
+    assert first.outcome == "waiting" and "1 to retry" in first.message
+    second = run_stage("notification", iid, engine=engine, channels=channels)
+    assert second.outcome == "done", second.message
+    emails = _emails(engine, iid)
+    assert len(emails) == 6 and sendgrid.deliveries == 6
+    keys = [json.loads(r.body)["custom_args"]["idempotency_key"] for r in sendgrid.accepted]
+    assert sorted(keys) == sorted(d.idempotency_key for d in emails)
+    assert all(d.provider_message_id for d in emails)
+    # Running the stage again sends nothing more.
+    run_stage("notification", iid, engine=engine, channels=channels)
+    assert sendgrid.deliveries == 6
+
+
+def test_a_lost_answer_is_never_resent_until_a_person_decides(engine, home, tmp_path, sendgrid) -> None:
+    iid = _ready_to_notify(engine, tmp_path)
+    channels = _channels(sendgrid, home)
+    sendgrid.drop_next()
+    result = run_stage("notification", iid, engine=engine, channels=channels)
+    assert result.outcome == "waiting" and "uncertain" in result.message
+    assert sendgrid.deliveries == 6  # the dropped one was accepted by the provider
+    run_stage("notification", iid, engine=engine, channels=channels)
+    assert sendgrid.deliveries == 6  # ... and not sent again
+    (uncertain,) = [d for d in _emails(engine, iid) if d.status == "uncertain"]
+    with session_scope(engine) as s:
+        notices.resolve_uncertain(s, uncertain.id, delivered=True, actor="ops",
+                                  reason="SendGrid activity feed shows it delivered")
+    assert run_stage("notification", iid, engine=engine, channels=channels).outcome == "done"
+    assert sendgrid.deliveries == 6
