@@ -17,12 +17,12 @@ could notify someone twice.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from breachclock.crypto import get_sealer
@@ -189,21 +189,25 @@ def _person_channel(person_channels: list[str]) -> str | None:
     return None
 
 
-def _covered_people(session: Session, obligation: Obligation) -> Iterable[tuple[int, str, list[str]]]:
+def _covered_people(session: Session, obligation: Obligation) -> Iterator[tuple[int, list[str], bytes]]:
+    """The people an individual notice goes to: residents the regime covers, by their own exposed elements."""
     regime_id, _, version_id = obligation.rule_version.partition("@")
     regime = catalog.regimes()[regime_id]
     version = next(v for v in regime.versions if v.version == version_id)
     residents_of = version.applies_to.residents_of
+    one_jurisdiction = obligation.jurisdiction != regime.jurisdiction  # a per-jurisdiction duty
     rows = session.execute(
-        select(AffectedPerson.id, AffectedPerson.jurisdiction, AffectedPerson.elements, AffectedPerson.channels)
+        select(AffectedPerson.id, AffectedPerson.jurisdiction, AffectedPerson.elements, AffectedPerson.channels,
+               AffectedPerson.sealed)
         .where(AffectedPerson.incident_id == obligation.incident_id).order_by(AffectedPerson.id)
+        .execution_options(yield_per=5000)
     )
-    for pid, jur, elements, channels in rows:
-        in_scope = any(jur == r or jur.startswith(r + "-") for r in residents_of)
-        if obligation.jurisdiction not in (regime.jurisdiction,) and jur != obligation.jurisdiction:
-            in_scope = False
-        if in_scope and version.personal_information.covers(frozenset(elements)):
-            yield pid, jur, channels
+    covers = version.personal_information.covers
+    for pid, jur, elements, channels, sealed in rows:
+        if one_jurisdiction and jur != obligation.jurisdiction:
+            continue
+        if any(jur == r or jur.startswith(r + "-") for r in residents_of) and covers(frozenset(elements)):
+            yield pid, channels, sealed
 
 
 @dataclass(frozen=True)
@@ -212,48 +216,67 @@ class QueueReport:
     without_contact: int
 
 
-def queue_deliveries(session: Session, incident: Incident, *, actor: str) -> QueueReport:
-    """Create one delivery per recipient and channel for every notice (idempotent: keys are unique)."""
-    existing = set(session.scalars(
-        select(Delivery.idempotency_key).join(Notice, Notice.id == Delivery.notice_id)
-        .where(Notice.incident_id == incident.id)))
+def _insert_ignoring_existing(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Insert deliveries; a key already queued (an earlier, interrupted run) is skipped, not duplicated."""
+    if not rows:
+        return 0
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    stmt = dialect_insert(Delivery).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    return len(session.execute(stmt.returning(Delivery.id), rows).all())
+
+
+def queue_deliveries(session: Session, incident: Incident, *, actor: str, batch: int = 5000) -> QueueReport:
+    """One delivery per recipient and channel for every notice, streamed in batches; idempotent.
+
+    A delivery's content hash covers the template version, the notice's context and the recipient's
+    stored (sealed) fields, so the exact content sent is addressed without storing the rendered letter.
+    """
     clients = {c.id: c for c in session.scalars(select(Client))}
     rows: list[dict[str, Any]] = []
-    without_contact = 0
+    queued = without_contact = 0
+    now = utcnow()
+
+    def add(notice: Notice, person_id: int | None, channel: str, label: str, fields_digest: str) -> None:
+        nonlocal queued
+        rows.append({"notice_id": notice.id, "person_id": person_id, "channel": channel,
+                     "idempotency_key": _key(notice.id, label, channel),
+                     "content_hash": _key(notice.template_version, canonical_json(notice.context), fields_digest),
+                     "status": "pending", "attempts": 0, "created_at": now})
+        if len(rows) >= batch:
+            queued += _insert_ignoring_existing(session, rows)
+            rows.clear()
+
     for notice, obligation in session.execute(
         select(Notice, Obligation).join(Obligation, Obligation.id == Notice.obligation_id)
         .where(Notice.incident_id == incident.id).order_by(Notice.id)
-    ):
-        targets: list[tuple[int | None, str, str]] = []  # (person id, channel, recipient label)
+    ).all():
         if notice.audience == "individual":
-            for pid, _jur, channels in _covered_people(session, obligation):
+            for pid, channels, sealed in _covered_people(session, obligation):
                 channel = _person_channel(channels)
                 if channel is None:
                     without_contact += 1
                     continue
-                targets.append((pid, channel, f"person:{pid}"))
-        elif notice.audience == "data_owner":
+                add(notice, pid, channel, f"person:{pid}", hashlib.sha256(sealed).hexdigest())
+            continue
+        if notice.audience == "data_owner":
             owners = ([clients[obligation.regime.split(":", 1)[1]]] if obligation.regime.startswith("CONTRACT:")
                       else [c for c in clients.values() if c.firm_role == "service_provider"])
-            targets = [(None, c.notice_channel, f"client:{c.id}") for c in owners] or [
-                (None, "postal", f"office:{obligation.recipient}")]
+            targets = [(c.notice_channel, f"client:{c.id}") for c in owners] or [
+                ("postal", f"office:{obligation.recipient}")]
         else:
-            targets = [(None, "postal", f"office:{obligation.recipient}")]
-        for pid, channel, label in targets:
-            key = _key(notice.id, label, channel)
-            if key in existing:
-                continue
-            existing.add(key)
-            rows.append({"notice_id": notice.id, "person_id": pid, "channel": channel, "idempotency_key": key,
-                         "content_hash": _key(notice.template_version, canonical_json(notice.context), label),
-                         "status": "pending", "attempts": 0, "created_at": utcnow()})
-    for start in range(0, len(rows), 5000):
-        session.execute(insert(Delivery), rows[start:start + 5000])
-    if rows or without_contact:
+            targets = [("postal", f"office:{obligation.recipient}")]
+        for channel, label in targets:
+            add(notice, None, channel, label, label)
+    queued += _insert_ignoring_existing(session, rows)
+    if queued or without_contact:
         append_event(session, incident_id=incident.id, actor=actor, action="deliveries_queued",
                      reason="one delivery per recipient and channel",
-                     details={"queued": len(rows), "without_contact": without_contact})
-    return QueueReport(len(rows), without_contact)
+                     details={"queued": queued, "without_contact": without_contact})
+    return QueueReport(queued, without_contact)
 
 
 def _address_block(fields: dict[str, Any]) -> str:

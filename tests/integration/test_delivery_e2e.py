@@ -95,3 +95,14 @@ def test_a_lost_answer_is_never_resent_until_a_person_decides(engine, home, tmp_
                                   reason="SendGrid activity feed shows it delivered")
     assert run_stage("notification", iid, engine=engine, channels=channels).outcome == "done"
     assert sendgrid.deliveries == 6
+
+
+def test_queueing_is_idempotent_and_content_addressed(engine, home, tmp_path) -> None:
+    iid = _ready_to_notify(engine, tmp_path)
+    with session_scope(engine) as s:
+        first = notices.queue_deliveries(s, s.get(Incident, iid), actor="t")
+    with session_scope(engine) as s:
+        again = notices.queue_deliveries(s, s.get(Incident, iid), actor="t")
+        hashes = list(s.scalars(select(Delivery.content_hash).where(Delivery.person_id.is_not(None))))
+    assert first.queued >= 7 and again.queued == 0
+    assert len(hashes) == len(set(hashes)) == 6  # each person's letter has its own content address
