@@ -247,14 +247,15 @@ def obligations(
     all_rules: Annotated[bool, typer.Option("--all", help="Table: also rules that do not apply.")] = False,
 ) -> None:
     """The decision record for an incident file: every regime considered, required or not, and why."""
+    from datetime import UTC
+
     from breachclock.settings import get_settings
-    from models.base import utcnow
     from playbooks.engine import evaluate
     from playbooks.facts import ClientTerms
 
     try:
         facts, _ = load_incident_file(incident_file)
-        when = utcnow()
+        when = datetime.now(UTC)
         if as_of is not None:
             try:
                 when = datetime.fromisoformat(as_of)

@@ -122,15 +122,18 @@ _STEPS = {"triage": _triage, "containment": _containment, "scoping": _scoping, "
 
 
 def _notification(engine: Engine, incident_id: str, channels: dict[str, Channel] | None) -> StageResult:
-    if channels is None:
-        from notifications.config import NotificationSettings, build_channels
-
-        channels = build_channels(NotificationSettings())
     with session_scope(engine) as session:
         incident = get_incident(session, incident_id)
         if incident.status != "notifying":
             return StageResult("notification", "waiting", incident.status, "not yet approved for notification")
         queued = notices.queue_deliveries(session, incident, actor=FLOW_ACTOR)
+        needed = set(session.scalars(select(Delivery.channel).join(Notice).where(Notice.incident_id == incident_id)
+                                     .distinct()))
+    if channels is None:
+        from notifications.config import NotificationSettings, build_channels
+
+        # Only the channels this incident uses: live mode needs credentials just for those.
+        channels = build_channels(NotificationSettings(), channels=sorted(needed))
     report = notices.send_pending(engine, incident_id, channels)
     with session_scope(engine) as session:
         incident = get_incident(session, incident_id)
