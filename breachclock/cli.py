@@ -278,18 +278,14 @@ def obligations(
 
 
 def _registered_clients(ids: list[str]) -> list[Any]:
-    from sqlalchemy import select
-
-    from breachclock.incidents import client_terms
-    from models import Client
+    from breachclock.incidents import InvalidRequest, resolve_clients
     from models.db import session_scope
 
-    with session_scope(_engine()) as session:
-        found = {c.id: client_terms(c) for c in session.scalars(select(Client).where(Client.id.in_(ids)))}
-    missing = [i for i in ids if i not in found]
-    if missing:
-        raise BadInput(f"clients: unknown client(s) {', '.join(missing)} (register with `breachclock clients load`)")
-    return [found[i] for i in ids]
+    try:
+        with session_scope(_engine()) as session:
+            return resolve_clients(session, list(ids))
+    except InvalidRequest as exc:
+        raise BadInput(str(exc)) from None
 
 
 @rules_app.command("list")
@@ -312,8 +308,7 @@ def clients_load(path: Annotated[Path, typer.Argument(help="YAML/JSON: a list of
     """Register or update clients and their contractual notice terms (all or nothing)."""
     from pydantic import TypeAdapter
 
-    from breachclock.incidents import upsert_client
-    from models.audit import append_event  # noqa: F401 - clients are not incident-scoped; recorded in the table
+    from breachclock.incidents import InvalidRequest, upsert_client
     from models.db import session_scope
     from playbooks.facts import ClientTerms
 
@@ -325,9 +320,12 @@ def clients_load(path: Annotated[Path, typer.Argument(help="YAML/JSON: a list of
             raise BadInput(_pydantic_message(f"{path}: clients", exc)) from None
     except BadInput as exc:
         _fail(str(exc))
-    with session_scope(_engine()) as session:
-        for t in terms:
-            upsert_client(session, t)
+    try:
+        with session_scope(_engine()) as session:
+            for t in terms:
+                upsert_client(session, t)
+    except InvalidRequest as exc:
+        _fail(str(exc))
     console.print(f"{len(terms)} client(s) registered: {', '.join(t.id for t in terms)}")
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from breachclock.settings import get_settings
-from models import Client, Incident, IncidentEvent, Obligation, PlaybookTask
+from models import Client, Incident, IncidentEvent, Matter, Obligation, PlaybookTask
 from models.audit import append_event
 from models.base import utcnow
 from models.lifecycle import fire
@@ -53,17 +53,29 @@ def load_facts(incident: Incident) -> IncidentFacts:
     return IncidentFacts.model_validate(incident.facts)
 
 
-def _resolve_clients(session: Session, refs: list[str | ClientTerms]) -> list[ClientTerms]:
+def resolve_clients(session: Session, refs: list[str | ClientTerms], *, register: bool = False) -> list[ClientTerms]:
+    """The contract terms for an incident's clients: inline terms, ``client-id`` or ``client-id/matter-id``."""
     out = []
     for ref in refs:
         if isinstance(ref, ClientTerms):
-            upsert_client(session, ref)
+            if register:
+                upsert_client(session, ref)
             out.append(ref)
             continue
-        client = session.get(Client, ref)
+        client_id, _, matter_id = ref.partition("/")
+        client = session.get(Client, client_id)
         if client is None:
-            raise InvalidRequest(f"clients: unknown client {ref!r} (register it with `breachclock clients load`)")
-        out.append(client_terms(client))
+            raise InvalidRequest(f"clients: unknown client {client_id!r} (register it with `breachclock clients load`)")
+        terms = client_terms(client)
+        if matter_id:
+            matter = session.get(Matter, matter_id)
+            if matter is None or matter.client_id != client_id:
+                raise InvalidRequest(f"clients: client {client_id!r} has no matter {matter_id!r}")
+            if matter.notice_hours is not None:
+                terms = terms.model_copy(update={
+                    "notice_hours": matter.notice_hours,
+                    "contract_reference": f"{terms.contract_reference or 'client terms'}; matter {matter.name}"})
+        out.append(terms)
     return out
 
 
@@ -91,6 +103,15 @@ def upsert_client(session: Session, terms: ClientTerms) -> Client:
     client.notice_channel = terms.notice_channel
     client.contract_reference = terms.contract_reference
     session.flush()
+    for m in terms.matters:
+        matter = session.get(Matter, m.id)
+        if matter is not None and matter.client_id != terms.id:
+            raise InvalidRequest(f"matter {m.id!r} already belongs to client {matter.client_id!r}")
+        if matter is None:
+            matter = Matter(id=m.id, client_id=terms.id)
+            session.add(matter)
+        matter.name, matter.notice_hours = m.name, m.notice_hours
+    session.flush()
     return client
 
 
@@ -110,7 +131,7 @@ def open_incident(
     if playbook is not None and playbook not in catalog.response_playbooks():
         known = ", ".join(catalog.response_playbooks())
         raise InvalidRequest(f"playbook: unknown playbook {playbook!r} (known: {known})")
-    clients = _resolve_clients(session, facts.clients)
+    clients = resolve_clients(session, facts.clients, register=True)
     incident = Incident(
         id=new_id("INC"),
         title=facts.title,
@@ -143,16 +164,6 @@ def open_incident(
     return incident
 
 
-def incident_clients(session: Session, facts: IncidentFacts) -> list[ClientTerms]:
-    out = []
-    for ref in facts.clients:
-        if isinstance(ref, ClientTerms):
-            out.append(ref)
-        elif (client := session.get(Client, ref)) is not None:
-            out.append(client_terms(client))
-    return out
-
-
 def recorded_holds(incident: Incident) -> list[Interval]:
     return [Interval(h.started_at, h.ended_at) for h in incident.holds]
 
@@ -162,7 +173,7 @@ def decisions_for(session: Session, incident: Incident, as_of: datetime) -> list
     return evaluate(
         facts,
         as_of=as_of,
-        clients=incident_clients(session, facts),
+        clients=resolve_clients(session, facts.clients),
         holds=recorded_holds(incident),
         policy_target_days=get_settings().policy_target_days,
     )

@@ -107,8 +107,19 @@ class AffectedGroup(_Strict):
     _e = field_validator("elements")(classmethod(lambda cls, v: check_elements(v)))
 
 
+class MatterTerms(_Strict):
+    """A client matter; its notice hours, when set, override the client's for incidents naming it."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
+    name: str
+    notice_hours: int | None = Field(default=None, gt=0)
+
+
 class ClientTerms(_Strict):
-    """Contractual notice terms of a client whose data is involved."""
+    """Contractual notice terms of a client whose data is involved.
+
+    An incident names a registered client by id, or one of its matters as ``client-id/matter-id``.
+    """
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
     name: str
@@ -117,6 +128,7 @@ class ClientTerms(_Strict):
     notice_contact: str
     notice_channel: Literal["email", "sms", "postal"] = "email"
     contract_reference: str | None = None
+    matters: list[MatterTerms] = Field(default_factory=list)
 
 
 class IncidentFacts(_Strict):

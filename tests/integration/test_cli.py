@@ -106,3 +106,18 @@ def test_rules_list_shows_every_regime(home) -> None:
     assert result.exit_code == 0
     for regime_id in regimes():
         assert regime_id in result.output
+
+
+def test_registered_client_and_matter_terms_drive_the_contract_clock(database_url, tmp_path) -> None:
+    clients = {"clients": [{"id": "acme-corp", "name": "Acme Corp", "notice_hours": 48,
+                            "notice_contact": "security@acme.example", "contract_reference": "MSA 9.2",
+                            "matters": [{"id": "acme-merger", "name": "Project Falcon", "notice_hours": 4}]}]}
+    loaded = runner.invoke(app, ["clients", "load", str(_write(tmp_path, clients, "clients.yaml"))])
+    assert loaded.exit_code == 0, loaded.output
+    for ref, due in (("acme-corp", "2026-03-04T10:00:00-05:00"), ("acme-corp/acme-merger", "2026-03-02T14:00:00-05:00")):
+        result = runner.invoke(app, ["obligations", str(_write(tmp_path, {**INCIDENT, "clients": [ref]})), "--json"])
+        assert result.exit_code == 0, result.output
+        (contract,) = [o for o in json.loads(result.stdout)["obligations"] if o["regime"] == "CONTRACT:acme-corp"]
+        assert contract["due"] == due
+    bad = runner.invoke(app, ["obligations", str(_write(tmp_path, {**INCIDENT, "clients": ["acme-corp/nope"]}))])
+    assert bad.exit_code == 2 and "has no matter 'nope'" in bad.output
