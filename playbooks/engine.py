@@ -355,8 +355,8 @@ def evaluate_regime(ctx: Context, regime: Regime) -> list[Decision]:
                 continue
             # The exception excuses notices to people and authorities, never the record or a vendor's notice to
             # the data owner (the owner makes the risk assessment).
-            if harm_exception and not rule.only_with_harm_exception and rule.recipient_kind not in (
-                    "record", "data_owner"):
+            if (harm_exception and rule.excused_by_harm_exception and not rule.only_with_harm_exception
+                    and rule.recipient_kind not in ("record", "data_owner")):
                 no(f"risk-of-harm exception: the firm assessed that {version.risk_of_harm.basis.replace('_', ' ')} "
                    f"is false ({version.risk_of_harm.text or 'keep the written determination'})"
                    + (f"; keep it {version.risk_of_harm.record_years} years" if version.risk_of_harm.record_years

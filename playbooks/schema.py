@@ -155,6 +155,11 @@ class ObligationRule(_Strict):
         description="Owed only when the entity relies on the regime's risk-of-harm exception "
         "(a kept written determination, a notice to the AG of a no-harm decision).",
     )
+    excused_by_harm_exception: bool = Field(
+        default=True,
+        description="Whether the regime's risk-of-harm exception excuses this notice. False where the statute's "
+        "exception covers only the notice to individuals (e.g. Florida's Department notice).",
+    )
     clocks: list[Clock] = Field(min_length=1, description="The earliest fixed deadline among these applies.")
     tolling: bool | None = Field(default=None, description="Overrides the regime's law_enforcement_tolling.")
     content: list[str] = Field(default_factory=list, description="Content the notice must contain.")

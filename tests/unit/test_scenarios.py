@@ -221,3 +221,25 @@ def test_notice_anchored_to_a_suspended_individual_notice_says_so():
     ds = run(facts(affected={"US-CA": 600}), "US-CA", as_of=start + timedelta(days=1), holds=[Interval(start, None)])
     ag = one(ds, "US-CA", "attorney_general")
     assert ag.due is None and "suspended" in ag.due_text
+
+
+def test_florida_no_harm_determination_excuses_individuals_but_not_the_department():
+    # Fla. Stat. § 501.171(3)(a): "shall give notice to the department of any breach of security affecting 500
+    # or more individuals in this state"; (4)(c): notice "to the affected individuals is not required" if
+    # no harm is reasonably likely, with the written determination provided to the department within 30 days.
+    from playbooks.engine import evaluate
+    from playbooks.facts import IncidentFacts
+
+    f = IncidentFacts.model_validate({
+        "title": "t", "entity": {"name": "X", "timezone": "America/New_York"},
+        "discovered_at": "2026-03-02T10:00:00-05:00", "data_elements": ["name", "ssn"],
+        "affected": {"US-FL": 800}, "risk": {"harm_likely": False}})
+    from datetime import UTC, datetime
+
+    from playbooks import catalog
+
+    d = {x.rule_key: x for x in evaluate(f, as_of=datetime(2026, 3, 3, tzinfo=UTC),
+                                         regimes=[catalog.regimes()["US-FL"]])}
+    assert not d["individuals"].required
+    assert d["department_of_legal_affairs"].required
+    assert d["department_no_harm"].required and d["written_determination"].required
