@@ -93,6 +93,7 @@ class NoticeRenderer:
             lstrip_blocks=True,
             keep_trailing_newline=False,
         )
+        self._refs_cache: dict[tuple[str, bytes], tuple[str, ...]] = {}
 
     def candidates(self, audience: str, channel: str, jurisdiction: str | None) -> list[str]:
         """Variant prefixes from most specific to default, e.g. ``individual/US-CA.email``."""
@@ -155,12 +156,20 @@ class NoticeRenderer:
                 continue
             seen.add(name)
             source, _, _ = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
-            for ref in meta.find_referenced_templates(self.env.parse(source)):
-                if ref is None:
-                    # A computed name would let the content change without the version changing.
-                    raise ValueError(f"template {name} includes a template by a computed name")
-                pending.append(ref)
+            pending.extend(self._references(name, source))
         return seen
+
+    def _references(self, name: str, source: str) -> tuple[str, ...]:
+        # Parsing is the expensive part of a render: cache it per exact source, so an edited file is re-read.
+        key = (name, hashlib.sha256(source.encode()).digest())
+        refs = self._refs_cache.get(key)
+        if refs is None:
+            found = list(meta.find_referenced_templates(self.env.parse(source)))
+            if None in found:
+                # A computed name would let the content change without the version changing.
+                raise ValueError(f"template {name} includes a template by a computed name")
+            refs = self._refs_cache[key] = tuple(found)  # type: ignore[arg-type]
+        return refs
 
     def _exists(self, name: str) -> bool:
         try:
