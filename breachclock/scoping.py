@@ -528,15 +528,18 @@ def plan_chunks(spec: ImportSpec, *, chunk_bytes: int = DEFAULT_CHUNK_BYTES,
 # --- per-row work ------------------------------------------------------------------------------
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_ALNUM_RUNS = re.compile(r"[0-9a-z]+")
+_NON_DIGIT = re.compile(r"[^0-9]+")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _SPLIT = re.compile(r"[;,|/]+|\s{2,}")
+_FIELD_ORDER = ("first_name", "last_name", "full_name", "city", "state", "postal_code", "country", "email", "phone")
 
 
 def fold(text: str) -> str:
     """Lower case, accents and punctuation off, spaces collapsed."""
     if not text.isascii():
         text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return " ".join(_NON_ALNUM.sub(" ", text.casefold()).split())
+    return " ".join(_ALNUM_RUNS.findall(text.casefold()))
 
 
 def mask(value: str) -> str:
@@ -558,10 +561,41 @@ def _cell(value: Any) -> str:
 
 
 def _phone(value: str) -> str:
-    digits = "".join(c for c in value if c.isdigit())
+    if value.isascii():
+        digits = _NON_DIGIT.sub("", value)
+    else:
+        digits = "".join(c for c in value if c.isdigit())
     if len(digits) == 11 and digits[0] == "1":
         digits = digits[1:]
     return digits
+
+
+def _identity_hasher(key: bytes) -> Callable[[str], bytes]:
+    """HMAC-SHA256 with the key's pads hashed once (same digest as ``Sealer.identity``, 3x cheaper per call)."""
+    import hashlib
+
+    block = (hashlib.sha256(key).digest() if len(key) > 64 else key).ljust(64, b"\0")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
+
+    def digest(identity: str) -> bytes:
+        h = inner.copy()
+        h.update(identity.encode())
+        o = outer.copy()
+        o.update(h.digest())
+        return o.digest()
+
+    return digest
+
+
+def _serializer() -> Callable[[dict[str, Any]], bytes]:
+    """Compact sorted JSON (what ``Sealer.unseal`` reads); orjson when present (it comes with Prefect)."""
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover - orjson is a Prefect dependency
+        return lambda d: json.dumps(d, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    option = orjson.OPT_SORT_KEYS
+    return lambda d: orjson.dumps(d, option=option)
 
 
 class _RowWork:
@@ -573,11 +607,18 @@ class _RowWork:
         m = spec.mapping
         self.width = len(spec.headers)
         self.cols = {f: tuple(idx[h] for h in m.columns[f]) for f in FIELDS if f in m.columns}
+        # Index of each single-column field; absent fields point one past the row, where "" is appended.
+        self.single = tuple(self.cols[f][0] if f in self.cols else self.width for f in
+                            ("first_name", "last_name", "full_name", "email", "phone", "city", "state",
+                             "postal_code", "country"))
+        self.address_cols = self.cols.get("address", ())
         self.elements_col = idx[m.elements_column] if m.elements_column else None
         self.flags = [(idx[h], h, code) for h, code in m.element_flags.items()]
         self.base = frozenset(spec.elements)
         self.element_cache: dict[str, frozenset[str] | str] = {}
         self.sealer = get_sealer()
+        self.identity = _identity_hasher(self.sealer.identity_key)
+        self.serialize = _serializer()
 
     def elements_of(self, raw: str) -> frozenset[str] | str:
         """The elements in a list cell, or the first unknown token (a str) as the error."""
@@ -600,48 +641,28 @@ class _RowWork:
         return hit
 
 
-@dataclass
-class _Person:
-    identity: str
-    fields: dict[str, Any]
-    elements: set[str]
-    jurisdiction: str
-
-
-def _row_person(w: _RowWork, values: Sequence[Any], line: int,
-                problems: list[tuple[int, str, str, str, str]]) -> _Person | None:
-    """Validate and normalise one row; appends problems; None when the row is rejected."""
-    cols = w.cols
-
-    def get(f: str) -> str:
-        ix = cols.get(f)
-        if not ix:
-            return ""
-        v = values[ix[0]]
-        return (v if isinstance(v, str) else _cell(v)).strip()
-
-    first, last, full = get("first_name"), get("last_name"), get("full_name")
-    email, phone, city = get("email"), get("phone"), get("city")
-    state, postal, country = get("state"), get("postal_code"), get("country")
-    address = [a for a in ((values[i] if isinstance(values[i], str) else _cell(values[i])).strip()
-                           for i in cols.get("address", ())) if a]
-    elements = set(w.base)
+def _row_person(w: _RowWork, values: list[str], line: int, problems: list[tuple[int, str, str, str, str]]
+                ) -> tuple[str, list[Any]] | None:
+    """Validate and normalise one row of strings; appends problems. (identity, [fields, elements, jurisdiction])
+    or None when the row is rejected. ``values`` gets an empty string appended (the absent-field slot)."""
+    values.append("")
+    first, last, full, email, phone, city, state, postal, country = [values[i].strip() for i in w.single]
+    address = [a for a in (values[i].strip() for i in w.address_cols) if a]
+    elements = w.base
     ok = True
     if w.elements_col is not None:
         raw = values[w.elements_col]
-        raw = raw if isinstance(raw, str) else _cell(raw)
         found = w.elements_of(raw) if raw else frozenset()
         if isinstance(found, str):
             problems.append((line, w.spec.headers[w.elements_col], "rejected",
                              "unknown data element (see playbooks/data_elements.yaml)", mask(found)))
             ok = False
-        else:
-            elements |= found
+        elif found:
+            elements = elements | found
     for i, header, code in w.flags:
-        raw = values[i]
-        flag = (raw if isinstance(raw, str) else _cell(raw)).strip().casefold()
+        flag = values[i].strip().casefold()
         if flag in _TRUE:
-            elements.add(code)
+            elements = elements | {code}
         elif flag not in _FALSE:
             problems.append((line, header, "rejected", "flag is not yes/no (Y, N, true, false, 1, 0)", mask(flag)))
             ok = False
@@ -651,7 +672,7 @@ def _row_person(w: _RowWork, values: Sequence[Any], line: int,
     else:
         name = fold(f"{first} {last}" if (first or last) else full)
     if name and w.spec.name_exposed:
-        elements.add("name")
+        elements = elements | {"name"}
     if not elements and ok:
         problems.append((line, "*", "rejected", "no exposed data elements for this person", ""))
         ok = False
@@ -691,9 +712,7 @@ def _row_person(w: _RowWork, values: Sequence[Any], line: int,
         problems.append((line, "state/postal_code/country", "warning", "residency unknown: counted as 'unknown'",
                          ""))
     fields: dict[str, Any] = {}
-    for k, v in (("first_name", first), ("last_name", last), ("full_name", full), ("city", city),
-                 ("state", state), ("postal_code", postal), ("country", country), ("email", email),
-                 ("phone", phone)):
+    for k, v in zip(_FIELD_ORDER, (first, last, full, city, state, postal, country, email, phone)):
         if v:
             fields[k] = v
     if address:
@@ -702,7 +721,7 @@ def _row_person(w: _RowWork, values: Sequence[Any], line: int,
         fields["_email_ok"] = 1
     if phone_n:
         fields["_phone_ok"] = 1
-    return _Person(identity, fields, elements, jurisdiction)
+    return identity, [fields, elements, jurisdiction]
 
 
 def _merge_fields(into: dict[str, Any], other: dict[str, Any]) -> None:
@@ -723,8 +742,8 @@ def _channels(fields: dict[str, Any]) -> list[str]:
     return out
 
 
-def _rows(spec: ImportSpec, chunk: Chunk) -> Iterator[tuple[int, Sequence[Any] | None, str | None]]:
-    """(line, values, problem) per record of the chunk; values None when the record is malformed."""
+def _rows(spec: ImportSpec, chunk: Chunk) -> Iterator[tuple[int, list[str] | None, str | None]]:
+    """(line, values as strings, problem) per record of the chunk; values None when the record is malformed."""
     width = len(spec.headers)
     if spec.format == "xlsx":
         wb = _open_xlsx(Path(spec.path))
@@ -734,9 +753,10 @@ def _rows(spec: ImportSpec, chunk: Chunk) -> Iterator[tuple[int, Sequence[Any] |
                                        start=chunk.start):
                 if not any(v not in (None, "") for v in row):
                     continue
-                if len(row) < width:
-                    row = (*row, *([None] * (width - len(row))))
-                yield line, row, None
+                values = [_cell(v) for v in row]
+                if len(values) < width:
+                    values.extend([""] * (width - len(values)))
+                yield line, values, None
         finally:
             wb.close()
         return
@@ -766,6 +786,7 @@ def _rows(spec: ImportSpec, chunk: Chunk) -> Iterator[tuple[int, Sequence[Any] |
             yield line, [_json_value(obj.get(h)) for h in headers], None
         return
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=spec.delimiter, strict=False)
+    first_line = chunk.first_line
     last_line = 0
     while True:
         try:
@@ -773,8 +794,8 @@ def _rows(spec: ImportSpec, chunk: Chunk) -> Iterator[tuple[int, Sequence[Any] |
         except StopIteration:
             return
         except csv.Error as exc:
-            raise ScopingError(f"line {chunk.first_line + reader.line_num - 1}: malformed CSV ({exc})") from None
-        line = chunk.first_line + last_line
+            raise ScopingError(f"line {first_line + reader.line_num - 1}: malformed CSV ({exc})") from None
+        line = first_line + last_line
         last_line = reader.line_num
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
@@ -800,11 +821,13 @@ def process_chunk(spec: ImportSpec, chunk: Chunk, work_dir: str | os.PathLike[st
     """Parse → validate → normalise → de-duplicate → seal one chunk; write the result to a chunk file.
 
     Pure apart from that file: safe to run in any thread, process or Dask worker that sees the file
-    and the encryption key. Returns counts and the chunk file's path only.
+    and the encryption key. Returns counts and the chunk file's path only. The chunk file holds, in
+    order, the people's identity keys (32-byte keyed hashes, concatenated) and per person
+    (jurisdiction, elements, channels, sealed fields), plus the row problems (masked values only).
     """
     w = _RowWork(spec)
     problems: list[tuple[int, str, str, str, str]] = []
-    people: dict[str, _Person] = {}
+    people: dict[str, list[Any]] = {}
     rows = 0
     for line, values, problem in _rows(spec, chunk):
         rows += 1
@@ -814,21 +837,30 @@ def process_chunk(spec: ImportSpec, chunk: Chunk, work_dir: str | os.PathLike[st
         p = _row_person(w, values, line, problems)
         if p is None:
             continue
-        seen = people.get(p.identity)
+        identity, person = p
+        seen = people.get(identity)
         if seen is None:
-            people[p.identity] = p
+            people[identity] = person
         else:
-            seen.elements |= p.elements
-            _merge_fields(seen.fields, p.fields)
-            if seen.jurisdiction == UNKNOWN:
-                seen.jurisdiction = p.jurisdiction
-    sealer = w.sealer
-    sealed = [(sealer.identity(p.identity), p.jurisdiction, ",".join(sorted(p.elements)),
-               ",".join(_channels(p.fields)), sealer.seal(p.fields)) for p in people.values()]
+            seen[1] = seen[1] | person[1]
+            _merge_fields(seen[0], person[0])
+            if seen[2] == UNKNOWN:
+                seen[2] = person[2]
+    identity, encrypt, serialize = w.identity, w.sealer.fernet.encrypt, w.serialize
+    joined: dict[frozenset[str], str] = {}
+    keys = bytearray()
+    sealed = []
+    for ident, (fields, elements, jurisdiction) in people.items():
+        keys += identity(ident)
+        e = joined.get(elements)
+        if e is None:
+            e = joined[elements] = ",".join(sorted(elements))
+        sealed.append((jurisdiction, e, ",".join(_channels(fields)), encrypt(serialize(fields))))
     people.clear()
     out = Path(work_dir) / f"chunk-{chunk.index:06d}.pkl"
     with out.open("wb") as fh:
-        pickle.dump({"people": sealed, "problems": problems}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump({"keys": bytes(keys), "people": sealed, "problems": problems}, fh,
+                    protocol=pickle.HIGHEST_PROTOCOL)
     rejected = sum(1 for p in problems if p[2] == "rejected")
     return ChunkResult(chunk.index, rows, rejected, len(problems) - rejected, len(sealed), str(out))
 

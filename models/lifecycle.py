@@ -12,6 +12,8 @@ transaction, so a status change and its audit record commit or fail together.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import reduce
+from operator import or_
 from typing import Any
 
 from sqlalchemy import func, select
@@ -26,21 +28,16 @@ from models.incident import Hold, Incident
 from models.notice import Delivery, Notice
 from models.obligation import Obligation
 
-OPEN_STATES = (
-    "detected",
-    "triaged",
-    "contained",
-    "scoped",
-    "assessed",
-    "drafting",
-    "awaiting_approval",
-    "notifying",
-    "notified",
-)
-
 
 class IllegalTransition(Exception):
     """An event that the incident's current state (or a legal guard) does not allow."""
+
+
+def _held_from(state: str):  # type: ignore[no-untyped-def]
+    def held_from(model: Incident) -> bool:
+        return model.held_from == state
+
+    return held_from
 
 
 class BreachLifecycle(StateMachine):
@@ -73,28 +70,13 @@ class BreachLifecycle(StateMachine):
         | scoped.to(closed_no_notice, cond=["has_affected_counts", "no_notice_documented"])
         | assessed.to(closed_no_notice, cond="no_notice_documented")
     )
-    hold = (
-        detected.to(law_enforcement_hold)
-        | triaged.to(law_enforcement_hold)
-        | contained.to(law_enforcement_hold)
-        | scoped.to(law_enforcement_hold)
-        | assessed.to(law_enforcement_hold)
-        | drafting.to(law_enforcement_hold)
-        | awaiting_approval.to(law_enforcement_hold)
-        | notifying.to(law_enforcement_hold)
-        | notified.to(law_enforcement_hold)
-    )
-    release = (
-        law_enforcement_hold.to(detected, cond="held_from_detected")
-        | law_enforcement_hold.to(triaged, cond="held_from_triaged")
-        | law_enforcement_hold.to(contained, cond="held_from_contained")
-        | law_enforcement_hold.to(scoped, cond="held_from_scoped")
-        | law_enforcement_hold.to(assessed, cond="held_from_assessed")
-        | law_enforcement_hold.to(drafting, cond="held_from_drafting")
-        | law_enforcement_hold.to(awaiting_approval, cond="held_from_awaiting_approval")
-        | law_enforcement_hold.to(notifying, cond="held_from_notifying")
-        | law_enforcement_hold.to(notified, cond="held_from_notified")
-    )
+    _open = (detected, triaged, contained, scoped, assessed, drafting, awaiting_approval, notifying, notified)
+    # Any open state can be held; release goes back to the state the hold was entered from.
+    # (Default arguments, because a class body's names are not visible inside a lambda or comprehension.)
+    hold = reduce(or_, map(lambda state, held=law_enforcement_hold: state.to(held), _open))
+    release = reduce(or_, map(lambda state, held=law_enforcement_hold: held.to(state, cond=_held_from(state.value)),
+                              _open))
+    del _open
 
     def __init__(self, incident: Incident, session: Session) -> None:
         self.session = session
@@ -164,36 +146,6 @@ class BreachLifecycle(StateMachine):
     def no_notice_documented(self, reason: str = "", counsel: str | None = None, **_: Any) -> bool:
         return self._guard(bool(reason.strip()) and bool(counsel and counsel.strip()),
                            "a no-notice decision needs a reason and the approving counsel")
-
-    def _held_from(self, state: str) -> bool:
-        return self.model.held_from == state
-
-    def held_from_detected(self) -> bool:
-        return self._held_from("detected")
-
-    def held_from_triaged(self) -> bool:
-        return self._held_from("triaged")
-
-    def held_from_contained(self) -> bool:
-        return self._held_from("contained")
-
-    def held_from_scoped(self) -> bool:
-        return self._held_from("scoped")
-
-    def held_from_assessed(self) -> bool:
-        return self._held_from("assessed")
-
-    def held_from_drafting(self) -> bool:
-        return self._held_from("drafting")
-
-    def held_from_awaiting_approval(self) -> bool:
-        return self._held_from("awaiting_approval")
-
-    def held_from_notifying(self) -> bool:
-        return self._held_from("notifying")
-
-    def held_from_notified(self) -> bool:
-        return self._held_from("notified")
 
     # --- side effects of transitions, in the caller's transaction ----------------------------
 

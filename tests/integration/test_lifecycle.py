@@ -142,3 +142,16 @@ def test_database_rejects_an_invalid_stored_status(engine, open_incident) -> Non
     iid = open_incident()
     with pytest.raises(IntegrityError), engine.begin() as conn:
         conn.execute(text("UPDATE incidents SET status = 'bogus' WHERE id = :i"), {"i": iid})
+
+
+@pytest.mark.parametrize("state", ["detected", "triaged", "contained", "scoped", "assessed", "drafting",
+                                   "awaiting_approval", "notifying", "notified"])
+def test_hold_is_possible_from_every_open_state_and_release_returns_there(engine, open_incident, state) -> None:
+    iid = open_incident()
+    with engine.begin() as conn:  # a test shortcut: put the incident in `state` directly
+        conn.execute(text("UPDATE incidents SET status = :s WHERE id = :i"), {"s": state, "i": iid})
+    with session_scope(engine) as s:
+        incidents.hold(s, s.get(Incident, iid), agency="FBI", actor="a", reason="request")
+    with session_scope(engine) as s:
+        incidents.release(s, s.get(Incident, iid), actor="a", reason="cleared")
+    assert _status(engine, iid) == state
