@@ -24,14 +24,14 @@ from models import AuditEvent, Delivery, Evidence, Notice, Obligation, PlaybookT
 from models.audit import append_event, verify_chain
 from models.base import utcnow
 from models.db import get_engine, session_scope
+from models.incident import STATES
 from models.lifecycle import IllegalTransition, fire, notices_lacking_approval
 from notifications.channels import Channel
 
 FLOW_ACTOR = "breachclock (breach-response flow)"
 STAGES = ("triage", "containment", "scoping", "assessment", "drafting", "approval", "notification", "documentation")
-ORDER = {s: i for i, s in enumerate(
-    ("detected", "triaged", "contained", "scoped", "assessed", "drafting", "awaiting_approval", "notifying",
-     "notified", "closed"))}
+# The main line of the lifecycle, in order (holds and the no-notice close are off it).
+ORDER = {s: i for i, s in enumerate(s for s in STATES if s not in ("law_enforcement_hold", "closed_no_notice"))}
 # The state each stage leaves the incident in.
 REACHES = {"triage": "triaged", "containment": "contained", "scoping": "scoped", "assessment": "assessed",
            "drafting": "awaiting_approval", "approval": "notifying", "notification": "notified"}
