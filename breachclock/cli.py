@@ -569,6 +569,8 @@ def scope(
     accept_rejected: Annotated[bool, typer.Option(help="Import the good rows even if some are rejected.")] = False,
     report: Annotated[bool, typer.Option("--report", help="Print counts per jurisdiction and element combination.")]
     = False,
+    via_flow: Annotated[bool, typer.Option("--flow", help="Run the chunks as Prefect tasks (the scope-records "
+                                           "flow; on Dask when BREACHCLOCK_DASK_ADDRESS is set).")] = False,
 ) -> None:
     """Import the affected people (encrypted at rest), derive per-jurisdiction counts, re-evaluate the law."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -577,7 +579,24 @@ def scope(
     from breachclock.scoping import ScopingError, import_records, scoping_report
     from models.db import session_scope
 
-    if records_file is not None:
+    if records_file is not None and via_flow:
+        from flows.runtime import configure_prefect, quiet_runs
+
+        configure_prefect()
+        from flows.scoping import configured_flow
+
+        try:
+            with quiet_runs():
+                summary = configured_flow()(incident_id, str(records_file.resolve()),
+                                            mapping_file=str(mapping) if mapping else None, encoding=encoding,
+                                            delimiter=delimiter, elements=element or None,
+                                            accept_rejected=accept_rejected)
+        except NotFound as exc:
+            _fail(str(exc), 1)
+        except ScopingError as exc:
+            _fail(str(exc))
+        console.print(", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in summary.items() if k != "timings"))
+    elif records_file is not None:
         try:
             size = records_file.stat().st_size
         except OSError as exc:
