@@ -497,6 +497,45 @@ def notice_resolve(
     console.print(f"delivery {delivery_id}: {status_}")
 
 
+@notice_app.command("redraft")
+def notice_redraft(notice_id: str) -> None:
+    """Re-render a notice from the current facts and templates (it then needs counsel's approval again)."""
+    from breachclock.incidents import current_actor
+    from breachclock.notices import NoticeError, redraft
+    from models.db import session_scope
+
+    try:
+        with session_scope(_engine()) as session:
+            changed = redraft(session, notice_id, actor=current_actor())
+    except NoticeError as exc:
+        _fail(str(exc), 1)
+    console.print(f"{notice_id}: {'redrafted; needs approval again' if changed else 'unchanged'}")
+
+
+@app.command()
+def update(
+    incident_id: str,
+    changes_file: Annotated[Path, typer.Argument(help="YAML/JSON with the incident-file fields that changed.")],
+    reason: Annotated[str, typer.Option(help="Why the facts changed.")],
+) -> None:
+    """Change an incident's facts (counts, elements, summary...): validated whole, re-evaluated, audited."""
+    from breachclock import incidents
+    from models.db import session_scope
+
+    try:
+        data, _ = _read_structured(changes_file)
+        with session_scope(_engine()) as session:
+            incidents.update_facts(session, incidents.get_incident(session, incident_id), data,
+                                   actor=incidents.current_actor(), reason=reason)
+    except BadInput as exc:
+        _fail(str(exc))
+    except ValidationError as exc:
+        _fail(_pydantic_message(str(changes_file), exc))
+    except incidents.NotFound as exc:
+        _fail(str(exc), 1)
+    console.print(f"{incident_id}: facts updated ({', '.join(data)}); obligations re-evaluated")
+
+
 @app.command()
 def approve(
     notice_id: str,

@@ -448,3 +448,36 @@ def resolve_uncertain(session: Session, delivery_id: int, *, delivered: bool, ac
     append_event(session, incident_id=notice.incident_id, actor=actor, action="delivery_resolved",  # type: ignore[union-attr]
                  reason=reason, details={"delivery": delivery_id, "from": before, "to": delivery.status})
     return delivery
+
+
+def redraft(session: Session, notice_id: str, *, actor: str) -> bool:
+    """Render a notice again from the current facts and templates (after counsel asked for changes).
+
+    Returns whether its content changed; a changed notice needs counsel's approval again, because
+    approvals bind to the content hash.
+    """
+    notice = session.get(Notice, notice_id)
+    if notice is None:
+        raise NoticeError(f"no notice {notice_id!r}")
+    if session.scalar(select(func.count()).select_from(Delivery).where(Delivery.notice_id == notice_id)):
+        raise NoticeError(f"notice {notice_id} is already being delivered; it cannot change now")
+    obligation = session.get(Obligation, notice.obligation_id)
+    incident = session.get(Incident, notice.incident_id)
+    context = notice_context(incident, obligation)  # type: ignore[arg-type]
+    context["notice_date"] = notice.context.get("notice_date", context["notice_date"])
+    if obligation.regime.startswith("CONTRACT:"):  # type: ignore[union-attr]
+        context["contract_reference"] = obligation.citation  # type: ignore[union-attr]
+    if notice.audience == "individual":
+        context["recipient_name"] = SAMPLE_RECIPIENT
+    rendered = render_notice(notice.audience, _template_channel(notice.audience, notice.channel),  # type: ignore[arg-type]
+                             obligation.jurisdiction, context)  # type: ignore[union-attr]
+    if rendered.content_hash == notice.content_hash:
+        return False
+    before = notice.content_hash
+    notice.subject, notice.body, notice.context = rendered.subject or notice.subject, rendered.text, context
+    notice.template_name, notice.template_version = rendered.template_name, rendered.template_version
+    notice.content_hash = rendered.content_hash
+    append_event(session, incident_id=notice.incident_id, actor=actor, action="notice_redrafted",
+                 reason="content re-rendered from the current facts and templates",
+                 details={"notice": notice.id, "from": before, "to": notice.content_hash})
+    return True

@@ -12,16 +12,17 @@ Pipeline (every step streams; nothing holds the whole file):
    each person; it writes the sealed people and the row problems to a chunk
    file in the work directory and returns only counts and that path. Chunks
    can run in threads, processes or Prefect/Dask tasks.
-4. :func:`commit_import` merges the chunk files in order into a staging
-   SQLite file in the work directory (a private temporary directory, mode
-   0700, removed afterwards: no model or migration needed, and it works the
-   same whether the legal record is SQLite or PostgreSQL), writes the row
-   report, then — only if no row was rejected or ``accept_rejected`` — inserts
-   the people, merges them with those already recorded for the incident, and
-   writes the per-jurisdiction counts into the facts with ``update_facts``
-   (which re-evaluates obligations and audits), all in the caller's one
-   transaction. Any failure before or during that step leaves the database
-   unchanged.
+4. :func:`commit_import` writes the row report from the chunk files (in the
+   work directory: a private temporary directory, mode 0700, removed
+   afterwards), then — only if no row was rejected or ``accept_rejected`` —
+   streams the chunk files in order into the legal record: the first
+   occurrence of a person is inserted (raw DBAPI ``executemany`` on SQLite,
+   Core ``insert`` elsewhere), a later occurrence (another chunk, or an
+   earlier import) is merged into the recorded row; only the set of identity
+   keys seen is held in memory. It then writes the per-jurisdiction counts and
+   the exposed elements into the facts with ``update_facts`` (which
+   re-evaluates obligations and audits), all in the caller's one transaction.
+   Any failure before or during that step leaves the database unchanged.
 
 Residency comes from :mod:`breachclock.residency` (state/province field, else
 US ZIP, else country; otherwise ``unknown``, counted and reported).
@@ -62,7 +63,6 @@ import os
 import pickle
 import re
 import shutil
-import sqlite3
 import tempfile
 import time
 import unicodedata
@@ -93,7 +93,7 @@ from playbooks.facts import UNKNOWN, AffectedGroup
 Format = Literal["csv", "jsonl", "xlsx"]
 FIELDS = ("first_name", "last_name", "full_name", "address", "city", "state", "postal_code", "country",
           "email", "phone")
-DEFAULT_CHUNK_BYTES = 8 << 20
+DEFAULT_CHUNK_BYTES = 4 << 20  # ~37k rows of a typical extract: keeps 2 workers evenly busy to the end
 DEFAULT_CHUNK_ROWS = 50_000
 REPORT_COLUMNS = ("row", "column", "severity", "problem", "value")
 
@@ -561,10 +561,7 @@ def _cell(value: Any) -> str:
 
 
 def _phone(value: str) -> str:
-    if value.isascii():
-        digits = _NON_DIGIT.sub("", value)
-    else:
-        digits = "".join(c for c in value if c.isdigit())
+    digits = _NON_DIGIT.sub("", value) if value.isascii() else "".join(c for c in value if c.isdigit())
     if len(digits) == 11 and digits[0] == "1":
         digits = digits[1:]
     return digits
@@ -712,7 +709,8 @@ def _row_person(w: _RowWork, values: list[str], line: int, problems: list[tuple[
         problems.append((line, "state/postal_code/country", "warning", "residency unknown: counted as 'unknown'",
                          ""))
     fields: dict[str, Any] = {}
-    for k, v in zip(_FIELD_ORDER, (first, last, full, city, state, postal, country, email, phone)):
+    for k, v in zip(_FIELD_ORDER, (first, last, full, city, state, postal, country, email, phone),
+                    strict=True):
         if v:
             fields[k] = v
     if address:
@@ -859,8 +857,9 @@ def process_chunk(spec: ImportSpec, chunk: Chunk, work_dir: str | os.PathLike[st
     people.clear()
     out = Path(work_dir) / f"chunk-{chunk.index:06d}.pkl"
     with out.open("wb") as fh:
-        pickle.dump({"keys": bytes(keys), "people": sealed, "problems": problems}, fh,
-                    protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump({"keys": bytes(keys), "people": sealed}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    with _problems_path(str(out)).open("wb") as fh:
+        pickle.dump(problems, fh, protocol=pickle.HIGHEST_PROTOCOL)
     rejected = sum(1 for p in problems if p[2] == "rejected")
     return ChunkResult(chunk.index, rows, rejected, len(problems) - rejected, len(sealed), str(out))
 
@@ -884,7 +883,7 @@ class ImportResult:
 
 
 def new_work_dir(base: str | os.PathLike[str] | None = None) -> Path:
-    """A private (0700) temporary directory for chunk files and the staging database."""
+    """A private (0700) temporary directory for chunk files (removed by the caller)."""
     root = Path(base) if base else get_settings().home_dir / "scoping"
     root.mkdir(parents=True, exist_ok=True)
     return Path(tempfile.mkdtemp(prefix="work-", dir=root))
@@ -903,82 +902,94 @@ def _merge_sealed(existing: tuple[str, str, str, bytes], incoming: tuple[str, st
     return jurisdiction, elements, ",".join(_channels(fields)), sealer.seal(fields)
 
 
-def _stage(results: Sequence[ChunkResult], staging: Path, report: Path) -> tuple[int, int, int]:
-    """Merge chunk files in order into the staging database and write the row report.
+def _problems_path(chunk_path: str) -> Path:
+    return Path(chunk_path).with_suffix(".problems.pkl")
 
-    Returns (rows rejected, warnings, problems written)."""
-    db = sqlite3.connect(staging)
-    db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-131072;"
-                     "CREATE TABLE people (k TEXT PRIMARY KEY, j TEXT, e TEXT, c TEXT, s BLOB);"
-                     "CREATE TEMP TABLE batch (k TEXT PRIMARY KEY);")
+
+def _write_report(results: Sequence[ChunkResult], report: Path) -> tuple[int, int, int]:
+    """Write the row problems of all chunks, in order, to the row report. (rows rejected, warnings, problems)"""
     rejected = warnings = 0
     with report.open("w", encoding="utf-8", newline="") as rfh:
         writer = csv.writer(rfh)
         writer.writerow(REPORT_COLUMNS)
         for r in sorted(results, key=lambda r: r.index):
-            with open(r.path, "rb") as fh:
-                data = pickle.load(fh)  # our own file, in our own 0700 directory
-            for p in data["problems"]:
-                writer.writerow(p)
-                if p[2] == "rejected":
-                    rejected += 1
-                else:
-                    warnings += 1
-            people = data["people"]
-            del data
-            db.execute("DELETE FROM batch")
-            db.executemany("INSERT INTO batch VALUES (?)", ((p[0],) for p in people))
-            existing = {row[0]: row[1:] for row in
-                        db.execute("SELECT p.k, p.j, p.e, p.c, p.s FROM people p JOIN batch b ON p.k = b.k")}
-            if existing:
-                merged = [(*_merge_sealed(existing[p[0]], p[1:]), p[0]) for p in people if p[0] in existing]
-                db.executemany("UPDATE people SET j=?, e=?, c=?, s=? WHERE k=?", merged)
-                people = [p for p in people if p[0] not in existing]
-            db.executemany("INSERT INTO people VALUES (?,?,?,?,?)", people)
-            Path(r.path).unlink()
-    db.commit()
-    db.close()
+            with _problems_path(r.path).open("rb") as fh:
+                problems = pickle.load(fh)  # our own file, in our own 0700 directory
+            writer.writerows(problems)
+            n = sum(1 for p in problems if p[2] == "rejected")
+            rejected += n
+            warnings += len(problems) - n
     return rejected, warnings, rejected + warnings
 
 
-def _write_people(session: Session, incident_id: str, staging: Path, batch: int = 10_000) -> tuple[int, int, int]:
-    """Insert staged people into the legal record, merging with people already there. (new, merged, staged)"""
+def _write_people(session: Session, incident_id: str, results: Sequence[ChunkResult], lookup_batch: int = 5000
+                  ) -> tuple[int, int, int]:
+    """Insert the chunks' people into the legal record in file order, merging duplicates across chunks and
+    with people already recorded for the incident (the first occurrence is inserted; a later one is merged
+    into it with :func:`_merge_sealed`). Returns (new, merged, distinct people of the file)."""
     table = AffectedPerson.__table__
     conn = session.connection()
+    dialect = conn.dialect
     already = conn.execute(select(func.count()).select_from(table).where(table.c.incident_id == incident_id)
                            ).scalar_one()
-    db = sqlite3.connect(staging)
-    new = merged = staged = 0
+    raw = conn.connection.driver_connection if dialect.name == "sqlite" else None
+    if raw is not None:
+        raw.execute("PRAGMA cache_size=-262144")
+        to_json = table.c.elements.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
+        to_time = table.c.created_at.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
+        insert_sql = ("INSERT INTO affected_people (incident_id, identity_key, jurisdiction, elements, channels, "
+                      "sealed, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+    as_json: dict[str, Any] = {}
     now = utcnow()
-    try:
-        cur = db.execute("SELECT k, j, e, c, s FROM people ORDER BY rowid")
-        while rows := cur.fetchmany(batch):
-            staged += len(rows)
-            found: dict[str, Any] = {}
-            if already:
-                found = {r.identity_key: r for r in conn.execute(
-                    select(table.c.id, table.c.identity_key, table.c.jurisdiction, table.c.elements,
-                           table.c.channels, table.c.sealed)
-                    .where(table.c.incident_id == incident_id, table.c.identity_key.in_([r[0] for r in rows])))}
-            inserts = []
-            for k, j, e, c, s in rows:
-                old = found.get(k)
-                if old is None:
-                    inserts.append({"incident_id": incident_id, "identity_key": k, "jurisdiction": j,
-                                    "elements": e.split(",") if e else [], "channels": c.split(",") if c else [],
-                                    "sealed": s, "created_at": now})
-                    continue
-                jm, em, cm, sm = _merge_sealed((old.jurisdiction, ",".join(old.elements), "", old.sealed),
-                                               (j, e, c, s))
-                conn.execute(update(table).where(table.c.id == old.id).values(
-                    jurisdiction=jm, elements=em.split(",") if em else [], channels=cm.split(",") if cm else [],
-                    sealed=sm))
+    created = to_time(now) if raw is not None else now
+    seen: set[bytes] = set()  # identity keys of this file already written
+    new = merged = staged = 0
+    for r in sorted(results, key=lambda r: r.index):
+        with open(r.path, "rb") as fh:
+            data = pickle.load(fh)  # our own file, in our own 0700 directory
+        keys: bytes = data["keys"]
+        people: list[tuple[str, str, str, bytes]] = data["people"]
+        del data
+        hexkeys = [keys[i:i + 32].hex() for i in range(0, len(keys), 32)]
+        repeated = [i for i in range(len(people)) if keys[32 * i:32 * i + 32] in seen]
+        seen.update(keys[i:i + 32] for i in range(0, len(keys), 32))
+        candidates = hexkeys if already else [hexkeys[i] for i in repeated]
+        found: dict[str, Any] = {}
+        for a in range(0, len(candidates), lookup_batch):
+            found.update((row.identity_key, row) for row in conn.execute(
+                select(table.c.id, table.c.identity_key, table.c.jurisdiction, table.c.elements, table.c.sealed)
+                .where(table.c.incident_id == incident_id,
+                       table.c.identity_key.in_(candidates[a:a + lookup_batch]))))
+        staged += len(people) - len(repeated)
+        repeated_set = set(repeated)
+        inserts: list[Any] = []
+        for i, (j, e, c, s) in enumerate(people):
+            old = found.get(hexkeys[i]) if found else None
+            if old is None:
+                if raw is not None:
+                    je = as_json.get(e) or as_json.setdefault(e, to_json(e.split(",") if e else []))
+                    jc = as_json.get(c) or as_json.setdefault(c, to_json(c.split(",") if c else []))
+                    inserts.append((incident_id, hexkeys[i], j, je, jc, s, created))
+                else:
+                    inserts.append({"incident_id": incident_id, "identity_key": hexkeys[i], "jurisdiction": j,
+                                    "elements": e.split(",") if e else [],
+                                    "channels": c.split(",") if c else [], "sealed": s,
+                                    "created_at": now})
+                new += 1
+                continue
+            jm, em, cm, sm = _merge_sealed((old.jurisdiction, ",".join(old.elements), "", old.sealed), (j, e, c, s))
+            conn.execute(update(table).where(table.c.id == old.id).values(
+                jurisdiction=jm, elements=em.split(",") if em else [], channels=cm.split(",") if cm else [],
+                sealed=sm))
+            if i not in repeated_set:
                 merged += 1
-            if inserts:
+        if inserts:
+            if raw is not None:
+                raw.executemany(insert_sql, inserts)
+            else:
                 conn.execute(insert(table), inserts)
-                new += len(inserts)
-    finally:
-        db.close()
+        del people, inserts, found
+        Path(r.path).unlink()
     return new, merged, staged
 
 
@@ -999,38 +1010,40 @@ def commit_import(session: Session, incident_id: str, results: Sequence[ChunkRes
                   *, accept_rejected: bool = False, actor: str | None = None,
                   report_dir: str | os.PathLike[str] | None = None, timings: dict[str, float] | None = None
                   ) -> ImportResult:
-    """Stage the chunk outputs, write the row report, then (all or nothing) record people and counts.
+    """Write the row report from the chunk outputs, then (all or nothing) record people and counts.
+
+    ``work_dir`` is the directory of the chunk files (the results name them by absolute path).
 
     Works inside the caller's transaction: raise, and the caller's rollback leaves the record unchanged.
     """
     timings = timings if timings is not None else {}
     incident = get_incident(session, incident_id)
-    work = Path(work_dir)
     reports = Path(report_dir) if report_dir else get_settings().home_dir / "scoping"
     reports.mkdir(parents=True, exist_ok=True)
     report = reports / f"{incident_id}-{utcnow().strftime('%Y%m%dT%H%M%S%fZ')}-rows.csv"
     t = time.perf_counter()
-    rejected, warnings, problems = _stage(results, work / "staging.db", report)
+    rejected, warnings, problems = _write_report(results, report)
     rows = sum(r.rows for r in results)
-    timings["stage"] = time.perf_counter() - t
+    timings["row_report"] = time.perf_counter() - t
     if not problems:
         report.unlink()
     report_path = str(report) if problems else None
     if rejected and not accept_rejected:
         raise RowsRejected(rejected, rows, report)
     t = time.perf_counter()
-    if session.get_bind().dialect.name == "sqlite":
-        session.connection().exec_driver_sql("PRAGMA cache_size=-262144")
-    new, merged, staged = _write_people(session, incident_id, work / "staging.db")
+    new, merged, staged = _write_people(session, incident_id, results)
     timings["insert"] = time.perf_counter() - t
     t = time.perf_counter()
     groups = count_people(session, incident_id)
     affected: dict[str, int] = {}
+    exposed: set[str] = set()
     for g in groups:
         affected[g.jurisdiction] = affected.get(g.jurisdiction, 0) + g.count
-    update_facts(session, incident, {"affected": affected,
-                                     "affected_groups": [g.model_dump(mode="json") for g in groups]},
-                 actor=actor or current_actor(),
+        exposed.update(g.elements)
+    changes: dict[str, Any] = {"affected": affected, "affected_groups": [g.model_dump(mode="json") for g in groups]}
+    if exposed:  # what the people's records really exposed, so notices list it
+        changes["data_elements"] = sorted(exposed)
+    update_facts(session, incident, changes, actor=actor or current_actor(),
                  reason=f"scoping import: {rows} rows, {staged} people ({new} new, {merged} already recorded), "
                         f"{rejected} rows rejected")
     timings["count_and_obligations"] = time.perf_counter() - t

@@ -1,0 +1,73 @@
+"""Drafting, rejection and redrafting: approvals bind to the exact content counsel read."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from breachclock import incidents, notices
+from breachclock.cli import app
+from models import AuditEvent, Incident, Notice
+from models.db import session_scope
+from models.lifecycle import IllegalTransition, fire
+
+
+def _drafted(engine, open_incident) -> tuple[str, list[str]]:  # type: ignore[no-untyped-def]
+    iid = open_incident(playbook=None, summary="A laptop was stolen from a car.")
+    with session_scope(engine) as s:
+        inc = s.get(Incident, iid)
+        for event in ("triage", "contain", "scope", "assess", "draft"):
+            fire(s, inc, event, actor="a", reason="r")
+        ids = [n.id for n in notices.draft_notices(s, inc, actor="a")]
+        fire(s, inc, "submit_for_approval", actor="a", reason="r")
+    return iid, ids
+
+
+def test_rejected_notice_is_redrafted_from_new_facts_and_needs_approval_again(engine, open_incident) -> None:
+    iid, ids = _drafted(engine, open_incident)
+    with session_scope(engine) as s:
+        for nid in ids:
+            notices.decide(s, nid, counsel="Jane Counsel", approve=True)
+        notices.decide(s, ids[0], counsel="Jane Counsel", approve=False, comment="say the laptop was recovered")
+        old_hash = s.get(Notice, ids[0]).content_hash
+    with session_scope(engine) as s:
+        incidents.update_facts(s, s.get(Incident, iid), {"summary": "A laptop was stolen and later recovered."},
+                               actor="a", reason="counsel's comment")
+        assert notices.redraft(s, ids[0], actor="a") is True
+        notice = s.get(Notice, ids[0])
+        assert notice.content_hash != old_hash and "later recovered" in notice.body
+        assert notices.redraft(s, ids[0], actor="a") is False  # nothing changed since
+    with session_scope(engine) as s, pytest.raises(IllegalTransition, match=ids[0]):
+        fire(s, s.get(Incident, iid), "notify", actor="a", reason="r")
+    with session_scope(engine) as s:
+        notices.decide(s, ids[0], counsel="Jane Counsel", approve=True)
+        fire(s, s.get(Incident, iid), "notify", actor="a", reason="r")
+        assert s.get(Incident, iid).status == "notifying"
+
+
+def test_rejection_needs_a_comment_and_approval_needs_counsel(engine, open_incident) -> None:
+    _, ids = _drafted(engine, open_incident)
+    with session_scope(engine) as s, pytest.raises(notices.NoticeError, match="comment"):
+        notices.decide(s, ids[0], counsel="Jane Counsel", approve=False)
+    with session_scope(engine) as s, pytest.raises(notices.NoticeError, match="counsel"):
+        notices.decide(s, ids[0], counsel=" ", approve=True)
+
+
+def test_update_command_validates_and_changes_nothing_on_bad_input(engine, open_incident, tmp_path) -> None:
+    iid = open_incident()
+    runner = CliRunner()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump({"determined_at": "2026-03-03T09:00:00"}))
+    result = runner.invoke(app, ["update", iid, str(bad), "--reason", "confirmed"])
+    assert result.exit_code == 2 and "determined_at: naive datetime" in result.output
+    good = tmp_path / "good.yaml"
+    good.write_text(yaml.safe_dump({"affected": {"US-CA": 900}}))
+    result = runner.invoke(app, ["update", iid, str(good), "--reason", "forensics finished"])
+    assert result.exit_code == 0, result.output
+    with session_scope(engine) as s:
+        assert s.get(Incident, iid).facts["affected"] == {"US-CA": 900}
+        assert s.get(Incident, iid).determined_at is None
+        actions = list(s.scalars(select(AuditEvent.action).where(AuditEvent.incident_id == iid)))
+    assert "facts_changed" in actions
