@@ -71,13 +71,34 @@ def _sample_facts(now):  # type: ignore[no-untyped-def]
     return IncidentFacts.model_validate(data), yaml.safe_dump(data, sort_keys=False).encode()
 
 
+def _complete_tasks(engine, iid: str, phase: str, evidence_dir: Path, console: Console) -> None:  # type: ignore[no-untyped-def]
+    """The scripted responder: a note per task, hashed and recorded as the task's evidence."""
+    from breachclock import incidents
+    from models import PlaybookTask
+    from models.base import utcnow
+    from models.db import session_scope
+
+    evidence_dir.mkdir(parents=True, exist_ok=True)
+    with session_scope(engine) as s:
+        inc = incidents.get_incident(s, iid)
+        for task in s.scalars(select(PlaybookTask).where(PlaybookTask.incident_id == iid, PlaybookTask.phase == phase,
+                                                         PlaybookTask.status == "open")):
+            note = evidence_dir / f"{task.key}.txt"
+            note.write_text(f"{task.title}\nExpected evidence: {'; '.join(task.evidence_expected)}\n"
+                            f"Recorded by {DEMO_RESPONDER} at {utcnow().isoformat()}\n", encoding="utf-8")
+            digest = hashlib.sha256(note.read_bytes()).hexdigest()
+            incidents.complete_task(s, inc, task.key, actor=DEMO_RESPONDER, outcome="completed (demo)",
+                                    evidence=[(f"responder's note for {task.key}", str(note), digest)])
+            console.print(f"  [green]✔[/] {task.key}  [dim]sha256 {digest[:16]}…[/]")
+
+
 def run_demo(console: Console) -> int:
     os.environ.setdefault("BREACHCLOCK_CHANNEL_BACKEND", "memory")
     from breachclock import incidents, notices
     from breachclock.cli import _print_stages, _run_flow, obligations_table
     from breachclock.scoping import import_records
     from breachclock.settings import get_settings
-    from models import Delivery, Notice, Obligation, PlaybookTask
+    from models import Delivery, Notice, Obligation
     from models.audit import verify_chain
     from models.base import utcnow
     from models.db import get_engine, session_scope
@@ -97,19 +118,7 @@ def run_demo(console: Console) -> int:
     _print_stages(_run_flow(iid))
 
     console.print("\n[bold]2. Containment[/] — the responder completes each containment task with evidence")
-    evidence_dir = home / "evidence" / iid
-    evidence_dir.mkdir(parents=True, exist_ok=True)
-    with session_scope(engine) as s:
-        inc = incidents.get_incident(s, iid)
-        for task in s.scalars(select(PlaybookTask).where(PlaybookTask.incident_id == iid,
-                                                         PlaybookTask.phase == "containment")):
-            note = evidence_dir / f"{task.key}.txt"
-            note.write_text(f"{task.title}\nExpected evidence: {'; '.join(task.evidence_expected)}\n"
-                            f"Recorded by {DEMO_RESPONDER} at {utcnow().isoformat()}\n", encoding="utf-8")
-            digest = hashlib.sha256(note.read_bytes()).hexdigest()
-            incidents.complete_task(s, inc, task.key, actor=DEMO_RESPONDER, outcome="completed (demo)",
-                                    evidence=[(f"responder's note for {task.key}", str(note), digest)])
-            console.print(f"  [green]✔[/] {task.key}  [dim]sha256 {digest[:16]}…[/]")
+    _complete_tasks(engine, iid, "containment", home / "evidence" / iid, console)
 
     console.print("\n[bold]3. Scoping[/] — importing the exposed-records extract (personal data encrypted at rest)")
     extract = home / "demo" / f"{iid}-affected.csv"
@@ -122,6 +131,8 @@ def run_demo(console: Console) -> int:
                   f"({rows - result.rejected - result.people_in_file} duplicate(s) merged), "
                   f"{result.unknown_residency} with unknown residency; per jurisdiction: "
                   f"{dict(sorted(result.affected.items()))}")
+    console.print("  the investigation tasks are completed too:")
+    _complete_tasks(engine, iid, "investigation", home / "evidence" / iid, console)
     _print_stages(_run_flow(iid))
 
     console.print(f"\n[bold]4. Counsel's approval[/] — {DEMO_COUNSEL}")
