@@ -17,12 +17,13 @@ could notify someone twice.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, Text, cast, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from breachclock.crypto import get_sealer
@@ -176,10 +177,6 @@ def decide(session: Session, notice_id: str, *, counsel: str, approve: bool, com
 # --- deliveries ------------------------------------------------------------------------------
 
 
-def _key(*parts: object) -> str:
-    return hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()[:40]
-
-
 def _person_channel(person_channels: list[str]) -> str | None:
     """Written notice by mail is the method every statute accepts; email where the person has it and mail is out."""
     if "postal" in person_channels:
@@ -189,25 +186,38 @@ def _person_channel(person_channels: list[str]) -> str | None:
     return None
 
 
-def _covered_people(session: Session, obligation: Obligation) -> Iterator[tuple[int, list[str], bytes]]:
-    """The people an individual notice goes to: residents the regime covers, by their own exposed elements."""
+def _covered_people(session: Session, obligation: Obligation) -> Iterator[tuple[int, str | None, bytes]]:
+    """The people an individual notice goes to, with the channel to reach each (None: no contact details).
+
+    Residency is filtered in SQL; the coverage test (this regime's definition of personal information against
+    the person's own exposed elements) and the channel choice are computed once per distinct stored value.
+    """
     regime_id, _, version_id = obligation.rule_version.partition("@")
     regime = catalog.regimes()[regime_id]
     version = next(v for v in regime.versions if v.version == version_id)
     residents_of = version.applies_to.residents_of
-    one_jurisdiction = obligation.jurisdiction != regime.jurisdiction  # a per-jurisdiction duty
+    where = [AffectedPerson.incident_id == obligation.incident_id]
+    if obligation.jurisdiction != regime.jurisdiction:  # a per-jurisdiction duty
+        where.append(AffectedPerson.jurisdiction == obligation.jurisdiction)
+    else:
+        where.append(or_(AffectedPerson.jurisdiction.in_(residents_of),
+                         *[AffectedPerson.jurisdiction.like(f"{r}-%") for r in residents_of]))
     rows = session.execute(
-        select(AffectedPerson.id, AffectedPerson.jurisdiction, AffectedPerson.elements, AffectedPerson.channels,
+        select(AffectedPerson.id, cast(AffectedPerson.elements, Text), cast(AffectedPerson.channels, Text),
                AffectedPerson.sealed)
-        .where(AffectedPerson.incident_id == obligation.incident_id).order_by(AffectedPerson.id)
-        .execution_options(yield_per=5000)
+        .where(*where).order_by(AffectedPerson.id).execution_options(yield_per=10_000)
     )
+    covered: dict[str, bool] = {}
+    reach: dict[str, str | None] = {}
     covers = version.personal_information.covers
-    for pid, jur, elements, channels, sealed in rows:
-        if one_jurisdiction and jur != obligation.jurisdiction:
+    for pid, elements, channels, sealed in rows:
+        if (ok := covered.get(elements)) is None:
+            ok = covered[elements] = covers(frozenset(json.loads(elements)))
+        if not ok:
             continue
-        if any(jur == r or jur.startswith(r + "-") for r in residents_of) and covers(frozenset(elements)):
-            yield pid, channels, sealed
+        if (channel := reach.get(channels, "?")) == "?":
+            channel = reach[channels] = _person_channel(json.loads(channels))
+        yield pid, channel, sealed
 
 
 @dataclass(frozen=True)
@@ -216,51 +226,64 @@ class QueueReport:
     without_contact: int
 
 
-def _insert_ignoring_existing(session: Session, rows: list[dict[str, Any]]) -> int:
-    """Insert deliveries; a key already queued (an earlier, interrupted run) is skipped, not duplicated."""
-    if not rows:
-        return 0
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    stmt = dialect_insert(Delivery).on_conflict_do_nothing(index_elements=["idempotency_key"])
-    return len(session.execute(stmt.returning(Delivery.id), rows).all())
+_DELIVERY_COLUMNS = ("notice_id", "person_id", "channel", "idempotency_key", "content_hash", "status", "attempts",
+                     "created_at")
 
 
-def queue_deliveries(session: Session, incident: Incident, *, actor: str, batch: int = 5000) -> QueueReport:
+def _delivery_count(session: Session, incident_id: str) -> int:
+    return session.scalar(select(func.count()).select_from(Delivery).join(Notice)
+                          .where(Notice.incident_id == incident_id)) or 0
+
+
+def queue_deliveries(session: Session, incident: Incident, *, actor: str, batch: int = 10_000) -> QueueReport:
     """One delivery per recipient and channel for every notice, streamed in batches; idempotent.
 
     A delivery's content hash covers the template version, the notice's context and the recipient's
     stored (sealed) fields, so the exact content sent is addressed without storing the rendered letter.
+    A key already queued (by an earlier, interrupted run) is skipped, never duplicated.
     """
+    conn = session.connection()
+    dialect = conn.dialect
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    # A raw executemany: a million deliveries through the ORM would cost minutes.
+    sql = (f"INSERT INTO deliveries ({', '.join(_DELIVERY_COLUMNS)}) "
+           f"VALUES ({', '.join([marker] * len(_DELIVERY_COLUMNS))}) ON CONFLICT (idempotency_key) DO NOTHING")
+    to_db = Delivery.__table__.c.created_at.type.dialect_impl(dialect).bind_processor(dialect)
+    created = to_db(utcnow()) if to_db else utcnow()
+    before = _delivery_count(session, incident.id)
     clients = {c.id: c for c in session.scalars(select(Client))}
-    rows: list[dict[str, Any]] = []
-    queued = without_contact = 0
-    now = utcnow()
+    rows: list[tuple[Any, ...]] = []
+    without_contact = 0
 
-    def add(notice: Notice, person_id: int | None, channel: str, label: str, fields_digest: str) -> None:
-        nonlocal queued
-        rows.append({"notice_id": notice.id, "person_id": person_id, "channel": channel,
-                     "idempotency_key": _key(notice.id, label, channel),
-                     "content_hash": _key(notice.template_version, canonical_json(notice.context), fields_digest),
-                     "status": "pending", "attempts": 0, "created_at": now})
-        if len(rows) >= batch:
-            queued += _insert_ignoring_existing(session, rows)
+    def flush() -> None:
+        if rows:
+            conn.exec_driver_sql(sql, rows)
             rows.clear()
 
     for notice, obligation in session.execute(
         select(Notice, Obligation).join(Obligation, Obligation.id == Notice.obligation_id)
         .where(Notice.incident_id == incident.id).order_by(Notice.id)
     ).all():
+        # The notice's part of every content hash, hashed once: only the recipient's part varies.
+        prefix = hashlib.sha256(f"{notice.template_version}|{canonical_json(notice.context)}|".encode())
+        key_prefix = hashlib.sha256(f"{notice.id}|".encode())
+
+        def add(person_id: int | None, channel: str, label: str, fields_digest: str,
+                notice_id: str = notice.id, prefix: Any = prefix, key_prefix: Any = key_prefix) -> None:
+            key, content = key_prefix.copy(), prefix.copy()
+            key.update(f"{label}|{channel}".encode())
+            content.update(fields_digest.encode())
+            rows.append((notice_id, person_id, channel, key.hexdigest()[:40], content.hexdigest()[:40], "pending", 0,
+                         created))
+            if len(rows) >= batch:
+                flush()
+
         if notice.audience == "individual":
-            for pid, channels, sealed in _covered_people(session, obligation):
-                channel = _person_channel(channels)
+            for pid, channel, sealed in _covered_people(session, obligation):
                 if channel is None:
                     without_contact += 1
-                    continue
-                add(notice, pid, channel, f"person:{pid}", hashlib.sha256(sealed).hexdigest())
+                else:
+                    add(pid, channel, f"person:{pid}", hashlib.sha256(sealed).hexdigest())
             continue
         if notice.audience == "data_owner":
             owners = ([clients[obligation.regime.split(":", 1)[1]]] if obligation.regime.startswith("CONTRACT:")
@@ -270,8 +293,9 @@ def queue_deliveries(session: Session, incident: Incident, *, actor: str, batch:
         else:
             targets = [("postal", f"office:{obligation.recipient}")]
         for channel, label in targets:
-            add(notice, None, channel, label, label)
-    queued += _insert_ignoring_existing(session, rows)
+            add(None, channel, label, label)
+    flush()
+    queued = _delivery_count(session, incident.id) - before
     if queued or without_contact:
         append_event(session, incident_id=incident.id, actor=actor, action="deliveries_queued",
                      reason="one delivery per recipient and channel",

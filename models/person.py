@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, utcnow
@@ -21,7 +21,11 @@ class AffectedPerson(Base):
     """
 
     __tablename__ = "affected_people"
-    __table_args__ = (UniqueConstraint("incident_id", "identity_key", name="one_person_per_incident"),)
+    __table_args__ = (
+        UniqueConstraint("incident_id", "identity_key", name="one_person_per_incident"),
+        # Individual notices select the people of one jurisdiction (or a country's) at a time.
+        Index("ix_affected_people_incident_jurisdiction", "incident_id", "jurisdiction"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"), index=True)
