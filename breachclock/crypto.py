@@ -1,13 +1,16 @@
 """Encryption of affected people's details, and the keyed hash that merges duplicates.
 
-The key comes from ``BREACHCLOCK_ENCRYPTION_KEY``; on the embedded default it
-is generated once into ``<home>/encryption.key`` (mode 0600). Lose the key and
-the sealed details are unrecoverable: back it up with the database.
+The key comes from ``BREACHCLOCK_ENCRYPTION_KEY`` (32 bytes, url-safe base64, as ``Fernet.generate_key()``
+makes); on the embedded default it is generated once into ``<home>/encryption.key`` (mode 0600). Two keys
+are derived from it with HKDF: one for AES-256-GCM (authenticated encryption; a random 96-bit nonce per
+record), one for the HMAC-SHA256 identity hash. Lose the key and the sealed details are unrecoverable:
+back it up with the database.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import json
@@ -18,13 +21,17 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.exceptions import InvalidTag
+from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from breachclock.settings import get_settings
 
 logger = logging.getLogger(__name__)
+
+_FORMAT = b"\x01"  # sealed record layout: format byte, 12-byte nonce, ciphertext with its GCM tag
 
 
 class KeyError_(RuntimeError):
@@ -33,21 +40,33 @@ class KeyError_(RuntimeError):
 
 @dataclass(frozen=True)
 class Sealer:
-    fernet: Fernet
-    identity_key: bytes
+    aead: AESGCM
+    identity_mac: hmac.HMAC
+
+    def seal_bytes(self, plaintext: bytes) -> bytes:
+        nonce = os.urandom(12)
+        return _FORMAT + nonce + self.aead.encrypt(nonce, plaintext, None)
 
     def seal(self, fields: dict[str, Any]) -> bytes:
-        return self.fernet.encrypt(json.dumps(fields, sort_keys=True, ensure_ascii=False).encode())
+        return self.seal_bytes(json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode())
 
     def unseal(self, token: bytes) -> dict[str, Any]:
+        token = bytes(token)
+        if token[:1] != _FORMAT:
+            raise KeyError_("not a sealed record of a format this version reads")
         try:
-            return json.loads(self.fernet.decrypt(token))
-        except InvalidToken:
+            return json.loads(self.aead.decrypt(token[1:13], token[13:], None))
+        except InvalidTag:
             raise KeyError_("the encryption key does not open this record (wrong BREACHCLOCK_ENCRYPTION_KEY?)") from None
 
-    def identity(self, normalized: str) -> str:
+    def identity_digest(self, normalized: str) -> bytes:
         """Keyed hash of a person's normalised identity: equal people, equal keys; unreadable without the key."""
-        return hmac.new(self.identity_key, normalized.encode(), hashlib.sha256).hexdigest()
+        mac = self.identity_mac.copy()  # the key's pads are hashed once, not per person
+        mac.update(normalized.encode())
+        return mac.digest()
+
+    def identity(self, normalized: str) -> str:
+        return self.identity_digest(normalized).hex()
 
 
 def _key_file(home: Path) -> Path:
@@ -74,6 +93,10 @@ def load_or_create_key(home: Path) -> tuple[bytes, bool]:
     return key, True
 
 
+def _derive(master: bytes, purpose: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(master)
+
+
 @cache
 def get_sealer() -> Sealer:
     home = get_settings().home_dir
@@ -82,10 +105,10 @@ def get_sealer() -> Sealer:
         logger.warning("generated a new encryption key at %s (owner-only); back it up with the database: "
                        "without it the affected people's details cannot be read", _key_file(home))
     try:
-        fernet = Fernet(key)
-    except (ValueError, TypeError):
-        raise KeyError_("BREACHCLOCK_ENCRYPTION_KEY is not a valid Fernet key (32 url-safe base64 bytes)") from None
-    identity_key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"breachclock identity").derive(
-        base64.urlsafe_b64decode(key)
-    )
-    return Sealer(fernet, identity_key)
+        master = base64.urlsafe_b64decode(key)
+    except (binascii.Error, ValueError):
+        master = b""
+    if len(master) != 32:
+        raise KeyError_("BREACHCLOCK_ENCRYPTION_KEY is not a valid key (32 bytes, url-safe base64)")
+    return Sealer(AESGCM(_derive(master, b"breachclock seal v1")),
+                  hmac.new(_derive(master, b"breachclock identity"), digestmod=hashlib.sha256))

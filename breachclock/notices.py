@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, Text, cast, func, or_, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from breachclock.crypto import get_sealer
@@ -35,7 +35,7 @@ from models.db import session_scope
 from notifications.channels import Channel, DeliveryError, OutgoingMessage
 from notifications.templates import canonical_json, render_notice
 from playbooks import catalog
-from playbooks.facts import jurisdiction_name
+from playbooks.facts import IncidentFacts, jurisdiction_name
 
 # Order notices go out in: the data owner and regulators that must hear first, then people, then the rest.
 SEND_ORDER = {"data_owner": 0, "regulator": 1, "individual": 2, "cra": 3, "media": 4}
@@ -80,9 +80,9 @@ def _draft_channel(obligation: Obligation, clients: dict[str, Client]) -> str:
     return "postal"
 
 
-def notice_context(incident: Incident, obligation: Obligation) -> dict[str, Any]:
+def notice_context(incident: Incident, obligation: Obligation, facts: IncidentFacts | None = None) -> dict[str, Any]:
     """Everything a template needs, without any affected person's data."""
-    facts = load_facts(incident)
+    facts = facts or load_facts(incident)
     vocabulary = catalog.data_elements()
     tz = facts.entity.timezone
     steps = [_GUIDANCE[e] for e in facts.data_elements if e in _GUIDANCE] + _GENERAL_STEPS
@@ -126,6 +126,7 @@ def _zone(name: str):  # type: ignore[no-untyped-def]
 def draft_notices(session: Session, incident: Incident, *, actor: str) -> list[Notice]:
     """One notice per required obligation that calls for telling someone (records need none). Idempotent."""
     clients = {c.id: c for c in session.scalars(select(Client))}
+    facts = load_facts(incident)
     drafted = []
     obligations = session.scalars(
         select(Obligation).where(Obligation.incident_id == incident.id, Obligation.required.is_(True),
@@ -134,7 +135,7 @@ def draft_notices(session: Session, incident: Incident, *, actor: str) -> list[N
         if session.scalar(select(Notice.id).where(Notice.obligation_id == obligation.id)) is not None:
             continue
         channel = _draft_channel(obligation, clients)
-        context = notice_context(incident, obligation)
+        context = notice_context(incident, obligation, facts)
         if obligation.regime.startswith("CONTRACT:"):
             context["contract_reference"] = obligation.citation
         if obligation.recipient_kind == "individual":
@@ -191,33 +192,46 @@ def _covered_people(session: Session, obligation: Obligation) -> Iterator[tuple[
 
     Residency is filtered in SQL; the coverage test (this regime's definition of personal information against
     the person's own exposed elements) and the channel choice are computed once per distinct stored value.
+    Rows are read with a plain DBAPI cursor: at a million people, result processing would dominate.
     """
     regime_id, _, version_id = obligation.rule_version.partition("@")
     regime = catalog.regimes()[regime_id]
     version = next(v for v in regime.versions if v.version == version_id)
-    residents_of = version.applies_to.residents_of
-    where = [AffectedPerson.incident_id == obligation.incident_id]
+    conn = session.connection()
+    m = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    as_text = "" if conn.dialect.name == "sqlite" else "::text"
+    params: list[Any] = [obligation.incident_id]
     if obligation.jurisdiction != regime.jurisdiction:  # a per-jurisdiction duty
-        where.append(AffectedPerson.jurisdiction == obligation.jurisdiction)
+        where = f"jurisdiction = {m}"
+        params.append(obligation.jurisdiction)
     else:
-        where.append(or_(AffectedPerson.jurisdiction.in_(residents_of),
-                         *[AffectedPerson.jurisdiction.like(f"{r}-%") for r in residents_of]))
-    rows = session.execute(
-        select(AffectedPerson.id, cast(AffectedPerson.elements, Text), cast(AffectedPerson.channels, Text),
-               AffectedPerson.sealed)
-        .where(*where).order_by(AffectedPerson.id).execution_options(yield_per=10_000)
-    )
+        # 'US-CA' matches itself; a country 'US' also matches its subdivisions 'US-..', as an index range.
+        conditions = []
+        for code in version.applies_to.residents_of:
+            conditions.append(f"jurisdiction = {m}")
+            params.append(code)
+            if "-" not in code:
+                conditions.append(f"(jurisdiction >= {m} AND jurisdiction < {m})")
+                params += [f"{code}-", f"{code}."]
+        where = " OR ".join(conditions)
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cursor.execute(f"SELECT id, elements{as_text}, channels{as_text}, sealed FROM affected_people "
+                   f"WHERE incident_id = {m} AND ({where}) ORDER BY id", params)
     covered: dict[str, bool] = {}
     reach: dict[str, str | None] = {}
     covers = version.personal_information.covers
-    for pid, elements, channels, sealed in rows:
-        if (ok := covered.get(elements)) is None:
-            ok = covered[elements] = covers(frozenset(json.loads(elements)))
-        if not ok:
-            continue
-        if (channel := reach.get(channels, "?")) == "?":
-            channel = reach[channels] = _person_channel(json.loads(channels))
-        yield pid, channel, sealed
+    try:
+        while batch := cursor.fetchmany(10_000):
+            for pid, elements, channels, sealed in batch:
+                if (ok := covered.get(elements)) is None:
+                    ok = covered[elements] = covers(frozenset(json.loads(elements)))
+                if not ok:
+                    continue
+                if (channel := reach.get(channels, "?")) == "?":
+                    channel = reach[channels] = _person_channel(json.loads(channels))
+                yield pid, channel, bytes(sealed)
+    finally:
+        cursor.close()
 
 
 @dataclass(frozen=True)

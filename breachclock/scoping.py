@@ -567,24 +567,6 @@ def _phone(value: str) -> str:
     return digits
 
 
-def _identity_hasher(key: bytes) -> Callable[[str], bytes]:
-    """HMAC-SHA256 with the key's pads hashed once (same digest as ``Sealer.identity``, 3x cheaper per call)."""
-    import hashlib
-
-    block = (hashlib.sha256(key).digest() if len(key) > 64 else key).ljust(64, b"\0")
-    inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
-    outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
-
-    def digest(identity: str) -> bytes:
-        h = inner.copy()
-        h.update(identity.encode())
-        o = outer.copy()
-        o.update(h.digest())
-        return o.digest()
-
-    return digest
-
-
 def _serializer() -> Callable[[dict[str, Any]], bytes]:
     """Compact sorted JSON (what ``Sealer.unseal`` reads); orjson when present (it comes with Prefect)."""
     try:
@@ -614,7 +596,7 @@ class _RowWork:
         self.base = frozenset(spec.elements)
         self.element_cache: dict[str, frozenset[str] | str] = {}
         self.sealer = get_sealer()
-        self.identity = _identity_hasher(self.sealer.identity_key)
+        self.identity = self.sealer.identity_digest
         self.serialize = _serializer()
 
     def elements_of(self, raw: str) -> frozenset[str] | str:
@@ -844,7 +826,7 @@ def process_chunk(spec: ImportSpec, chunk: Chunk, work_dir: str | os.PathLike[st
             _merge_fields(seen[0], person[0])
             if seen[2] == UNKNOWN:
                 seen[2] = person[2]
-    identity, encrypt, serialize = w.identity, w.sealer.fernet.encrypt, w.serialize
+    identity, encrypt, serialize = w.identity, w.sealer.seal_bytes, w.serialize
     joined: dict[frozenset[str], str] = {}
     keys = bytearray()
     sealed = []
