@@ -27,7 +27,8 @@ class Settings(BaseSettings):
     )
     encryption_key: SecretStr | None = Field(
         default=None,
-        description="Fernet key (urlsafe base64, 32 bytes) encrypting affected people's details. "
+        description="32 random bytes, url-safe base64, from which the keys encrypting affected people's details "
+        "and hashing their identities are derived. "
         "Default: generated once into <home>/encryption.key with owner-only permissions.",
     )
     policy_target_days: int = Field(
