@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
@@ -98,7 +99,7 @@ def notice_context(incident: Incident, obligation: Obligation, facts: IncidentFa
         "entity_contact": facts.entity.contact or facts.entity.name,
         "incident_title": facts.title,
         "incident_summary": facts.summary or facts.title,
-        "discovered_at": facts.discovered_at.astimezone(_zone(tz)).date().isoformat(),
+        "discovered_at": facts.discovered_at.astimezone(ZoneInfo(tz)).date().isoformat(),
         "breach_period": period,
         "data_elements": [vocabulary[e].rstrip(".") for e in facts.data_elements],
         "measures_taken": facts.measures_taken,
@@ -110,17 +111,11 @@ def notice_context(incident: Incident, obligation: Obligation, facts: IncidentFa
         "residents_count": count,
         "jurisdiction": obligation.jurisdiction,
         "jurisdiction_name": jurisdiction_name(obligation.jurisdiction) or obligation.jurisdiction,
-        "notice_date": utcnow().astimezone(_zone(tz)).date().isoformat(),
+        "notice_date": utcnow().astimezone(ZoneInfo(tz)).date().isoformat(),
         "credit_monitoring_offer": None,
         "cra_contacts": CRA_CONTACTS if {"ssn", "drivers_license", "tax_id"} & set(facts.data_elements) else [],
         "contract_reference": None,
     }
-
-
-def _zone(name: str):  # type: ignore[no-untyped-def]
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(name)
 
 
 def draft_notices(session: Session, incident: Incident, *, actor: str) -> list[Notice]:
