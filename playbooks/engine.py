@@ -96,6 +96,7 @@ class Coverage:
     residents: dict[str, int]  # jurisdiction → covered people
     uncovered: dict[str, int]  # jurisdiction → people whose elements are not PI under the regime
     uncovered_elements: tuple[frozenset[str], ...]
+    everywhere: int = 0  # covered people wherever they live (unknown residency included): `total` thresholds
 
     @property
     def total(self) -> int:
@@ -106,17 +107,20 @@ def coverage(version: RegimeVersion, groups: Sequence[AffectedGroup]) -> Coverag
     covered: dict[str, int] = {}
     uncovered: dict[str, int] = {}
     bad: list[frozenset[str]] = []
+    everywhere = 0
     for g in groups:
+        elements = frozenset(g.elements)
+        is_covered = version.personal_information.covers(elements)
+        everywhere += g.count if is_covered else 0
         if g.jurisdiction == UNKNOWN or not _matches(g.jurisdiction, version.applies_to.residents_of):
             continue
-        elements = frozenset(g.elements)
-        if version.personal_information.covers(elements):
+        if is_covered:
             covered[g.jurisdiction] = covered.get(g.jurisdiction, 0) + g.count
         else:
             uncovered[g.jurisdiction] = uncovered.get(g.jurisdiction, 0) + g.count
             if elements not in bad:
                 bad.append(elements)
-    return Coverage(covered, uncovered, tuple(bad))
+    return Coverage(covered, uncovered, tuple(bad), everywhere)
 
 
 # --- clocks ----------------------------------------------------------------------------------
@@ -326,7 +330,12 @@ def evaluate_regime(ctx: Context, regime: Regime) -> list[Decision]:
         tolling = version.law_enforcement_tolling if rule.tolling is None else rule.tolling
         jurisdictions = sorted(cov.residents) if rule.per_jurisdiction and cov.residents else [regime.jurisdiction]
         for jurisdiction in jurisdictions:
-            count = cov.residents.get(jurisdiction, 0) if rule.per_jurisdiction else cov.total
+            if rule.per_jurisdiction:
+                count = cov.residents.get(jurisdiction, 0)
+            elif rule.threshold and rule.threshold.measure == "total":
+                count = cov.everywhere
+            else:
+                count = cov.total
             thr = _threshold_json(rule, count)
 
             def no(reason: str, thr: dict[str, Any] | None = thr, jurisdiction: str = jurisdiction,

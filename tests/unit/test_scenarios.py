@@ -243,3 +243,25 @@ def test_florida_no_harm_determination_excuses_individuals_but_not_the_departmen
     assert not d["individuals"].required
     assert d["department_of_legal_affairs"].required
     assert d["department_no_harm"].required and d["written_determination"].required
+
+
+def test_texas_cra_threshold_counts_every_person_notified_not_only_texans():
+    # Tex. Bus. & Com. Code § 521.053(h): "If a person is required by this section to notify at one time more
+    # than 10,000 persons of a security breach, the person shall also notify each consumer reporting agency".
+    from datetime import UTC, datetime
+
+    from playbooks import catalog
+    from playbooks.engine import evaluate
+    from playbooks.facts import IncidentFacts
+
+    def cra(affected):  # type: ignore[no-untyped-def]
+        f = IncidentFacts.model_validate({
+            "title": "t", "entity": {"name": "X", "timezone": "America/Chicago"},
+            "discovered_at": "2026-03-02T10:00:00-06:00", "data_elements": ["name", "ssn"], "affected": affected})
+        (d,) = [x for x in evaluate(f, as_of=datetime(2026, 3, 3, tzinfo=UTC), regimes=[catalog.regimes()["US-TX"]])
+                if x.recipient_kind == "cra"]
+        return d
+
+    assert not cra({"US-TX": 10_000}).required
+    mixed = cra({"US-TX": 4_000, "US-OK": 6_001})
+    assert mixed.required and mixed.threshold["count"] == 10_001
