@@ -536,6 +536,30 @@ def update(
     console.print(f"{incident_id}: facts updated ({', '.join(data)}); obligations re-evaluated")
 
 
+@notice_app.command("send")
+def notice_send(notice_id: str) -> None:
+    """Send one approved notice now, ahead of the others (e.g. a client's 24-hour notice)."""
+    from breachclock.incidents import current_actor
+    from breachclock.notices import NoticeError, send_now
+    from models import Notice
+    from models.db import session_scope
+    from notifications.config import ChannelConfigurationError, NotificationSettings, build_channels
+
+    with session_scope(_engine()) as session:
+        notice = session.get(Notice, notice_id)
+        if notice is None:
+            _fail(f"no notice {notice_id!r}", 1)
+        # Only the channels this notice can use: live mode needs credentials just for those.
+        needed = sorted({notice.channel} | ({"email", "postal"} if notice.audience == "individual" else set()))
+    try:
+        report = send_now(_engine(), notice_id, build_channels(NotificationSettings(), channels=needed),
+                          actor=current_actor())
+    except (NoticeError, ChannelConfigurationError) as exc:
+        _fail(str(exc), 1)
+    console.print(f"{notice_id}: {report.sent} sent, {report.retry_later} to retry, {report.failed} failed, "
+                  f"{report.uncertain} uncertain")
+
+
 @app.command()
 def approve(
     notice_id: str,

@@ -60,6 +60,10 @@ def write_sample_people(path: Path, seed: int = 7) -> int:
     return len(rows)
 
 
+def _hours(delta: timedelta) -> str:
+    return f"{delta.total_seconds() / 3600:.1f} h"
+
+
 def _sample_facts(now):  # type: ignore[no-untyped-def]
     from playbooks.facts import IncidentFacts
 
@@ -102,9 +106,12 @@ def run_demo(console: Console) -> int:
     from models.audit import verify_chain
     from models.base import utcnow
     from models.db import get_engine, session_scope
+    from models.lifecycle import notices_lacking_approval
+    from notifications.config import NotificationSettings, build_channels
 
     started = time.perf_counter()
     home = get_settings().home_dir
+    channels = build_channels(NotificationSettings())
     engine = get_engine()
     now = utcnow()
     facts, source = _sample_facts(now - timedelta(hours=3))
@@ -116,6 +123,14 @@ def run_demo(console: Console) -> int:
         iid = incident.id
     console.print(f"\n[bold]1. Detection[/] — opened {iid}: {facts.title}")
     _print_stages(_run_flow(iid))
+    with session_scope(engine) as s:
+        urgent = [n.id for n in s.scalars(select(Notice).where(Notice.incident_id == iid))]
+    for notice_id in urgent:  # the client's 24-hour notice, drafted at triage, goes out first
+        with session_scope(engine) as s:
+            notices.decide(s, notice_id, counsel=DEMO_COUNSEL, approve=True, comment="client notice, send now")
+        report = notices.send_now(engine, notice_id, channels, actor=DEMO_RESPONDER)
+        console.print(f"  [green]✔[/] client notice {notice_id} approved by counsel and sent ({report.sent} "
+                      f"delivery) {_hours(utcnow() - facts.discovered_at)} after discovery, within the contract's hours")
 
     console.print("\n[bold]2. Containment[/] — the responder completes each containment task with evidence")
     _complete_tasks(engine, iid, "containment", home / "evidence" / iid, console)
@@ -137,7 +152,7 @@ def run_demo(console: Console) -> int:
 
     console.print(f"\n[bold]4. Counsel's approval[/] — {DEMO_COUNSEL}")
     with session_scope(engine) as s:
-        for n in s.scalars(select(Notice).where(Notice.incident_id == iid).order_by(Notice.id)):
+        for n in notices_lacking_approval(s, iid):
             notices.decide(s, n.id, counsel=DEMO_COUNSEL, approve=True, comment="reviewed in the demo")
             console.print(f"  [green]✔[/] approved {n.id}  {n.audience:<11} {n.subject}  "
                           f"[dim]content {n.content_hash[:12]}…[/]")

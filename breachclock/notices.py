@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -118,14 +118,21 @@ def notice_context(incident: Incident, obligation: Obligation, facts: IncidentFa
     }
 
 
-def draft_notices(session: Session, incident: Incident, *, actor: str) -> list[Notice]:
-    """One notice per required obligation that calls for telling someone (records need none). Idempotent."""
+def draft_notices(session: Session, incident: Incident, *, actor: str, contracts_only: bool = False) -> list[Notice]:
+    """One notice per required obligation that calls for telling someone (records need none). Idempotent.
+
+    ``contracts_only`` drafts just the notices owed to clients under their contracts: they run on the
+    shortest clock (24 hours from discovery) and depend on nothing but the discovery, so they are drafted at
+    triage and can be approved and sent ahead of the rest (:func:`send_now`).
+    """
     clients = {c.id: c for c in session.scalars(select(Client))}
     facts = load_facts(incident)
     drafted = []
-    obligations = session.scalars(
-        select(Obligation).where(Obligation.incident_id == incident.id, Obligation.required.is_(True),
-                                 Obligation.recipient_kind != "record").order_by(Obligation.id))
+    query = select(Obligation).where(Obligation.incident_id == incident.id, Obligation.required.is_(True),
+                                     Obligation.recipient_kind != "record").order_by(Obligation.id)
+    if contracts_only:
+        query = query.where(Obligation.regime.like("CONTRACT:%"))
+    obligations = session.scalars(query)
     for obligation in obligations:
         if session.scalar(select(Notice.id).where(Notice.obligation_id == obligation.id)) is not None:
             continue
@@ -244,7 +251,8 @@ def _delivery_count(session: Session, incident_id: str) -> int:
                           .where(Notice.incident_id == incident_id)) or 0
 
 
-def queue_deliveries(session: Session, incident: Incident, *, actor: str, batch: int = 10_000) -> QueueReport:
+def queue_deliveries(session: Session, incident: Incident, *, actor: str, batch: int = 10_000,
+                     notice_ids: Iterable[str] | None = None) -> QueueReport:
     """One delivery per recipient and channel for every notice, streamed in batches; idempotent.
 
     A delivery's content hash covers the template version, the notice's context and the recipient's
@@ -269,10 +277,11 @@ def queue_deliveries(session: Session, incident: Incident, *, actor: str, batch:
             conn.exec_driver_sql(sql, rows)
             rows.clear()
 
-    for notice, obligation in session.execute(
-        select(Notice, Obligation).join(Obligation, Obligation.id == Notice.obligation_id)
-        .where(Notice.incident_id == incident.id).order_by(Notice.id)
-    ).all():
+    query = (select(Notice, Obligation).join(Obligation, Obligation.id == Notice.obligation_id)
+             .where(Notice.incident_id == incident.id).order_by(Notice.id))
+    if notice_ids is not None:
+        query = query.where(Notice.id.in_(list(notice_ids)))
+    for notice, obligation in session.execute(query).all():
         # The notice's part of every content hash, hashed once: only the recipient's part varies.
         prefix = hashlib.sha256(f"{notice.template_version}|{canonical_json(notice.context)}|".encode())
         key_prefix = hashlib.sha256(f"{notice.id}|".encode())
@@ -383,14 +392,15 @@ def reconcile(engine: Engine, incident_id: str, channels: dict[str, Channel]) ->
 
 
 def send_pending(engine: Engine, incident_id: str, channels: dict[str, Channel], *, max_attempts: int = 5,
-                 on_sent: Callable[[int], None] | None = None) -> SendReport:
-    """Deliver every pending delivery of the incident, exactly once each."""
+                 on_sent: Callable[[int], None] | None = None, notice_ids: Iterable[str] | None = None) -> SendReport:
+    """Deliver every pending delivery of the incident (or of ``notice_ids``), exactly once each."""
     report = SendReport(reconciled=reconcile(engine, incident_id, channels))
     with session_scope(engine) as session:
-        ids = [d for d, in session.execute(
-            select(Delivery.id).join(Notice, Notice.id == Delivery.notice_id)
-            .where(Notice.incident_id == incident_id, Delivery.status == "pending")
-            .order_by(Delivery.id))]
+        query = (select(Delivery.id).join(Notice, Notice.id == Delivery.notice_id)
+                 .where(Notice.incident_id == incident_id, Delivery.status == "pending").order_by(Delivery.id))
+        if notice_ids is not None:
+            query = query.where(Notice.id.in_(list(notice_ids)))
+        ids = [d for d, in session.execute(query)]
         order = {n.id: SEND_ORDER.get(n.audience, 9) for n in
                  session.scalars(select(Notice).where(Notice.incident_id == incident_id))}
         notice_of = dict(session.execute(select(Delivery.id, Delivery.notice_id).where(Delivery.id.in_(ids))).all())
@@ -514,3 +524,26 @@ def redraft(session: Session, notice_id: str, *, actor: str) -> bool:
                  reason="content re-rendered from the current facts and templates",
                  details={"notice": notice.id, "from": before, "to": notice.content_hash})
     return True
+
+
+def send_now(engine: Engine, notice_id: str, channels: dict[str, Channel], *, actor: str) -> SendReport:
+    """Send one approved notice ahead of the others (a client's 24-hour notice), through the same outbox.
+
+    The lifecycle still waits for every notice before ``notified``; this only lets a notice on a short
+    clock go out once counsel has approved its exact content.
+    """
+    from models.lifecycle import notices_lacking_approval
+
+    with session_scope(engine) as session:
+        notice = session.get(Notice, notice_id)
+        if notice is None:
+            raise NoticeError(f"no notice {notice_id!r}")
+        if any(n.id == notice_id for n in notices_lacking_approval(session, notice.incident_id)):
+            raise NoticeError(f"counsel has not approved the current content of notice {notice_id}")
+        incident_id = notice.incident_id
+        queue_deliveries(session, session.get(Incident, incident_id), actor=actor,  # type: ignore[arg-type]
+                         notice_ids=[notice_id])
+    report = send_pending(engine, incident_id, channels, notice_ids=[notice_id])
+    with session_scope(engine) as session:
+        settle_obligations(session, session.get(Incident, incident_id), actor=actor)  # type: ignore[arg-type]
+    return report

@@ -78,7 +78,11 @@ def _triage(session, incident) -> str:  # type: ignore[no-untyped-def]
                            .where(PlaybookTask.incident_id == incident.id))
     fire(session, incident, "triage", actor=FLOW_ACTOR,
          reason=f"incident recorded, {tasks} playbook task(s) assigned, obligations evaluated")
-    return f"triaged; {tasks} playbook task(s) assigned"
+    # Client notices run on the shortest clock: draft them now so counsel can approve and send them early.
+    urgent = notices.draft_notices(session, incident, actor=FLOW_ACTOR, contracts_only=True)
+    return f"triaged; {tasks} playbook task(s) assigned" + (
+        f"; client notice(s) {', '.join(n.id for n in urgent)} drafted: approve, then `breachclock notice send`"
+        if urgent else "")
 
 
 def _containment(session, incident) -> str:  # type: ignore[no-untyped-def]

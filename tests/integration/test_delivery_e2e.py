@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,31 @@ def test_queueing_is_idempotent_and_content_addressed(engine, home, tmp_path) ->
         hashes = list(s.scalars(select(Delivery.content_hash).where(Delivery.person_id.is_not(None))))
     assert first.queued == 6 and again.queued == 0  # six Californians by e-mail; no threshold is met
     assert len(hashes) == len(set(hashes)) == 6  # each person's letter has its own content address
+
+
+def test_an_approved_client_notice_goes_out_at_triage_and_is_not_sent_again(engine, home, tmp_path) -> None:
+    from notifications.channels import InMemoryChannel
+    from tests.conftest import sample_facts
+
+    client = {"id": "acme-corp", "name": "Acme", "notice_hours": 24, "notice_contact": "sec@acme.example"}
+    with session_scope(engine) as s:
+        discovered = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+        iid = incidents.open_incident(s, sample_facts(clients=[client], discovered_at=discovered), source=b"t",
+                                      playbook=None, actor="t").id
+    result = run_stage("triage", iid, engine=engine)
+    (notice_id,) = result.message.split("client notice(s) ")[1].split(" drafted")[0].split(", ")
+    email = InMemoryChannel("email")
+    with pytest.raises(notices.NoticeError, match="not approved"):
+        notices.send_now(engine, notice_id, {"email": email}, actor="t")
+    with session_scope(engine) as s:
+        notices.decide(s, notice_id, counsel="Jane Counsel", approve=True)
+    assert notices.send_now(engine, notice_id, {"email": email}, actor="t").sent == 1
+    with session_scope(engine) as s:
+        from models import Obligation
+
+        contract = s.scalars(select(Obligation).where(Obligation.incident_id == iid,
+                                                      Obligation.regime == "CONTRACT:acme-corp")).one()
+        assert contract.fulfilled_at is not None and contract.fulfilled_at <= contract.due
+    # Later, the whole notification does not send it again.
+    assert notices.send_now(engine, notice_id, {"email": email}, actor="t").sent == 0
+    assert len(email.sent) == 1 and email.sent[0].to == "sec@acme.example"
