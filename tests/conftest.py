@@ -112,3 +112,18 @@ def open_incident(engine):  # type: ignore[no-untyped-def]
             return _open(session, sample_facts(**overrides), source=b"test", playbook=playbook, actor="tester").id
 
     return _make
+
+
+def finish_containment(engine, incident_id: str) -> None:  # type: ignore[no-untyped-def]
+    """A responder completes every containment task of the incident."""
+    from sqlalchemy import select
+
+    from breachclock.incidents import complete_task
+    from models import Incident, PlaybookTask
+    from models.db import session_scope
+
+    with session_scope(engine) as s:
+        inc = s.get(Incident, incident_id)
+        for t in s.scalars(select(PlaybookTask).where(PlaybookTask.incident_id == incident_id,
+                                                      PlaybookTask.phase == "containment")):
+            complete_task(s, inc, t.key, actor="responder", outcome="isolated and verified")

@@ -15,9 +15,10 @@ from sqlalchemy import func, select
 
 from breachclock import incidents, notices
 from breachclock.scoping import import_records
-from models import AuditEvent, Delivery, Incident, Notice, PlaybookTask
+from models import AuditEvent, Delivery, Incident, Notice
 from models.audit import verify_chain
 from models.db import session_scope
+from tests.conftest import finish_containment
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,14 +31,6 @@ def _people_csv(path: Path, n: int) -> Path:
         for i in range(n):
             w.writerow([f"Person{i}", "Example", f"{i} Main St", "Sacramento", "CA", "95814", "ssn"])
     return path
-
-
-def _contain(engine, iid: str) -> None:  # type: ignore[no-untyped-def]
-    with session_scope(engine) as s:
-        inc = s.get(Incident, iid)
-        for t in s.scalars(select(PlaybookTask).where(PlaybookTask.incident_id == iid,
-                                                      PlaybookTask.phase == "containment")):
-            incidents.complete_task(s, inc, t.key, actor="responder", outcome="done")
 
 
 def _approve_all(engine, iid: str) -> None:  # type: ignore[no-untyped-def]
@@ -65,7 +58,7 @@ def test_flow_waits_on_people_and_resumes_to_notified(prefect_harness, home, tmp
     first = breach_response(iid)
     assert [r["outcome"] for r in first] == ["done", "waiting"]
     assert "containment task(s) still open" in first[-1]["message"]
-    _contain(engine, iid)
+    finish_containment(engine, iid)
     with session_scope(engine) as s:
         import_records(s, iid, _people_csv(tmp_path / "p.csv", 3), actor="tester", workers=1)
     second = breach_response(iid)
@@ -99,7 +92,7 @@ def test_sigkill_mid_notification_then_rerun_resumes_without_repeating(prefect_h
     with session_scope(engine) as s:
         iid = incidents.open_incident(s, sample_facts(affected={}), source=b"t", playbook="lost_device",
                                       actor="tester").id
-    _contain(engine, iid)
+    finish_containment(engine, iid)
     extract = tmp_path / "people.csv"
     extract.write_text("first_name,last_name,email,state,exposed\n"
                        + "".join(f"P{i},Example,p{i}@example.test,CA,ssn\n" for i in range(60)))

@@ -13,9 +13,10 @@ from sqlalchemy import select
 from breachclock import incidents, notices
 from breachclock.response import STAGES, run_stage
 from breachclock.scoping import import_records
-from models import Delivery, Incident, Notice, PlaybookTask
+from models import Delivery, Incident, Notice
 from models.db import session_scope
 from notifications.config import NotificationSettings, build_channels
+from tests.conftest import finish_containment
 from tests.notifications.fakes import FakeSendGridServer
 
 
@@ -39,10 +40,7 @@ def _ready_to_notify(engine, tmp_path: Path) -> str:  # type: ignore[no-untyped-
     with session_scope(engine) as s:
         iid = incidents.open_incident(s, sample_facts(affected={}), source=b"t", playbook="lost_device",
                                       actor="t").id
-        inc = s.get(Incident, iid)
-        for t in s.scalars(select(PlaybookTask).where(PlaybookTask.incident_id == iid,
-                                                      PlaybookTask.phase == "containment")):
-            incidents.complete_task(s, inc, t.key, actor="r", outcome="done")
+    finish_containment(engine, iid)
     extract = tmp_path / "people.csv"
     extract.write_text("first_name,last_name,email,state,exposed\n"
                        + "".join(f"P{i},Example,p{i}@example.test,CA,ssn\n" for i in range(6)))

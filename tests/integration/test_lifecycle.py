@@ -10,22 +10,15 @@ from sqlalchemy.exc import IntegrityError
 
 from breachclock import incidents
 from breachclock.notices import decide, draft_notices
-from models import AuditEvent, Hold, Incident, PlaybookTask
+from models import AuditEvent, Hold, Incident
 from models.db import session_scope
 from models.lifecycle import IllegalTransition, allowed_events, fire
+from tests.conftest import finish_containment
 
 
 def _status(engine, incident_id: str) -> str:  # type: ignore[no-untyped-def]
     with session_scope(engine) as s:
         return s.get(Incident, incident_id).status
-
-
-def _finish_containment(engine, incident_id: str) -> None:  # type: ignore[no-untyped-def]
-    with session_scope(engine) as s:
-        inc = s.get(Incident, incident_id)
-        for t in s.scalars(select(PlaybookTask).where(PlaybookTask.incident_id == incident_id,
-                                                      PlaybookTask.phase == "containment")):
-            incidents.complete_task(s, inc, t.key, actor="responder", outcome="isolated and verified")
 
 
 def test_illegal_move_names_state_and_allowed_events(engine, open_incident) -> None:
@@ -42,7 +35,7 @@ def test_containment_guard_requires_every_containment_task(engine, open_incident
         fire(s, s.get(Incident, iid), "triage", actor="a", reason="r")
     with session_scope(engine) as s, pytest.raises(IllegalTransition, match="containment task"):
         fire(s, s.get(Incident, iid), "contain", actor="a", reason="r")
-    _finish_containment(engine, iid)
+    finish_containment(engine, iid)
     with session_scope(engine) as s:
         fire(s, s.get(Incident, iid), "contain", actor="a", reason="r")
     assert _status(engine, iid) == "contained"
