@@ -374,7 +374,10 @@ def evaluate_regime(ctx: Context, regime: Regime) -> list[Decision]:
             if rule.requires_risk and not getattr(f.risk, rule.requires_risk):
                 no(f"owed only when {rule.requires_risk.replace('_', ' ')}; the assessment says it is not")
                 continue
-            if rule.requires_event and f.first_event(rule.requires_event) is None:
+            # A hold recorded with `breachclock hold` is a law-enforcement delay as much as one in the file.
+            happened = rule.requires_event and (f.first_event(rule.requires_event) is not None or (
+                rule.requires_event == "law_enforcement_delay" and bool(ctx.holds)))
+            if rule.requires_event and not happened:
                 no(f"owed only after a {rule.requires_event.replace('_', ' ')} event; none recorded")
                 continue
             if rule.threshold and not rule.threshold.holds(count):

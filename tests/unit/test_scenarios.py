@@ -265,3 +265,27 @@ def test_texas_cra_threshold_counts_every_person_notified_not_only_texans():
     assert not cra({"US-TX": 10_000}).required
     mixed = cra({"US-TX": 4_000, "US-OK": 6_001})
     assert mixed.required and mixed.threshold["count"] == 10_001
+
+
+def test_a_recorded_hold_counts_as_the_law_enforcement_delay_louisiana_asks_reasons_for():
+    # La. R.S. 51:3074(E)-(F): a delay for law enforcement's needs; the AG gets the reasons within the 60 days.
+    from datetime import UTC, datetime
+
+    from playbooks import catalog
+    from playbooks.clocks import Interval
+    from playbooks.engine import evaluate
+    from playbooks.facts import IncidentFacts
+
+    f = IncidentFacts.model_validate({
+        "title": "t", "entity": {"name": "X", "timezone": "America/Chicago"},
+        "discovered_at": "2026-03-02T10:00:00-06:00", "data_elements": ["name", "ssn"], "affected": {"US-LA": 10}})
+    as_of = datetime(2026, 3, 20, tzinfo=UTC)
+
+    def delay_notice(holds):  # type: ignore[no-untyped-def]
+        (d,) = [x for x in evaluate(f, as_of=as_of, holds=holds, regimes=[catalog.regimes()["US-LA"]])
+                if x.rule_key == "attorney_general_delay"]
+        return d
+
+    assert not delay_notice([]).required
+    hold = Interval(datetime(2026, 3, 5, tzinfo=UTC), datetime(2026, 3, 15, tzinfo=UTC))
+    assert delay_notice([hold]).required
