@@ -135,6 +135,21 @@ def _fmt(due: datetime | None, tz: str) -> str:
     return f"{local:%Y-%m-%d %H:%M %Z}\n[dim]{due.astimezone(ZoneInfo('UTC')):%Y-%m-%d %H:%MZ}[/]"
 
 
+def _policy_left(o: Any, now: datetime) -> str:
+    """For a duty with no fixed legal deadline: the firm's own target, labelled as policy, never as law."""
+    from datetime import timedelta
+
+    from breachclock.settings import get_settings
+    from playbooks.clocks import humanize_delta
+
+    target = getattr(o, "policy_due", None)
+    start = (o.clock_start or {}).get("at")
+    if target is None and start:
+        start = datetime.fromisoformat(start) if isinstance(start, str) else start
+        target = start + timedelta(days=get_settings().policy_target_days)
+    return f"[dim]policy: {humanize_delta(target - now)}[/]" if target else "—"
+
+
 def obligations_table(rows: list[Any], now: datetime, title: str, *, show_not_required: bool = False) -> Table:
     from playbooks.clocks import humanize_delta
 
@@ -147,8 +162,12 @@ def obligations_table(rows: list[Any], now: datetime, title: str, *, show_not_re
         due = o.due
         style = _urgency(due, now) if o.required else "dim"
         fulfilled = getattr(o, "fulfilled_at", None)
-        left = ("[green]done[/]" if fulfilled else humanize_delta(due - now)) if due else (
-            "policy target" if getattr(o, "policy_due", None) else "—")
+        if fulfilled:
+            left = "[green]done[/]"
+        elif due:
+            left = humanize_delta(due - now)
+        else:
+            left = _policy_left(o, now) if o.required else "—"
         recipient = f"{o.recipient}" + (f" [{o.jurisdiction}]" if o.jurisdiction not in (o.regime, "contract") else "")
         why = o.reason + (f" [dim]({o.confidence} confidence)[/]" if o.confidence != "high" else "")
         table.add_row(o.regime, recipient, _fmt(due, o.timezone), f"[{style}]{left}[/]", why)
@@ -273,7 +292,8 @@ def obligations(
         sys.stdout.write(json.dumps({"as_of": when.isoformat(), "obligations": [d.to_json() for d in decisions]},
                                     indent=2, ensure_ascii=False) + "\n")
         return
-    console.print(obligations_table(decisions, when, f"Obligations as of {when:%Y-%m-%d %H:%M %Z}",
+    soonest_first = sorted(decisions, key=lambda d: (not d.required, d.due is None, d.due or when, d.regime))
+    console.print(obligations_table(soonest_first, when, f"Obligations as of {when:%Y-%m-%d %H:%M %Z}",
                                     show_not_required=all_rules))
 
 
