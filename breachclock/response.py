@@ -20,7 +20,7 @@ from sqlalchemy import Engine, func, select
 from breachclock import notices
 from breachclock.incidents import get_incident, reevaluate
 from breachclock.settings import get_settings
-from models import AuditEvent, Delivery, Evidence, Notice, Obligation, PlaybookTask
+from models import Approval, AuditEvent, Delivery, Evidence, Notice, Obligation, PlaybookTask
 from models.audit import append_event, verify_chain
 from models.base import utcnow
 from models.db import get_engine, session_scope
@@ -210,7 +210,8 @@ def build_dossier(session, incident_id: str) -> dict:  # type: ignore[no-untyped
             {"id": n.id, "audience": n.audience, "channel": n.channel, "template": n.template_name,
              "template_version": n.template_version, "content_hash": n.content_hash,
              "approvals": [{"counsel": a.counsel, "decision": a.decision, "at": a.decided_at,
-                            "content_hash": a.content_hash} for a in n_approvals(session, n.id)],
+                            "content_hash": a.content_hash} for a in session.scalars(
+                                select(Approval).where(Approval.notice_id == n.id).order_by(Approval.id))],
              "deliveries": dict(session.execute(select(Delivery.status, func.count()).where(
                  Delivery.notice_id == n.id).group_by(Delivery.status)).all())}
             for n in session.scalars(select(Notice).where(Notice.incident_id == incident_id).order_by(Notice.id))],
@@ -227,8 +228,3 @@ def build_dossier(session, incident_id: str) -> dict:  # type: ignore[no-untyped
         "generated_at": utcnow(),
     }
 
-
-def n_approvals(session, notice_id: str) -> list:  # type: ignore[no-untyped-def, type-arg]
-    from models import Approval
-
-    return list(session.scalars(select(Approval).where(Approval.notice_id == notice_id).order_by(Approval.id)))
