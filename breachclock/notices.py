@@ -105,7 +105,8 @@ def notice_context(incident: Incident, obligation: Obligation, facts: IncidentFa
         "measures_taken": facts.measures_taken,
         "steps_for_individuals": steps,
         "law_enforcement_delayed": bool(incident.holds),
-        "recipient_name": None if obligation.recipient_kind == "individual" else obligation.recipient,
+        # Drafts for people carry a placeholder: each person's name is merged in at send time.
+        "recipient_name": SAMPLE_RECIPIENT if obligation.recipient_kind == "individual" else obligation.recipient,
         "recipient_office": obligation.recipient,
         "regime_citation": obligation.citation,
         "residents_count": count,
@@ -114,7 +115,7 @@ def notice_context(incident: Incident, obligation: Obligation, facts: IncidentFa
         "notice_date": utcnow().astimezone(ZoneInfo(tz)).date().isoformat(),
         "credit_monitoring_offer": None,
         "cra_contacts": CRA_CONTACTS if {"ssn", "drivers_license", "tax_id"} & set(facts.data_elements) else [],
-        "contract_reference": None,
+        "contract_reference": obligation.citation if obligation.regime.startswith("CONTRACT:") else None,
     }
 
 
@@ -138,10 +139,6 @@ def draft_notices(session: Session, incident: Incident, *, actor: str, contracts
             continue
         channel = _draft_channel(obligation, clients)
         context = notice_context(incident, obligation, facts)
-        if obligation.regime.startswith("CONTRACT:"):
-            context["contract_reference"] = obligation.citation
-        if obligation.recipient_kind == "individual":
-            context["recipient_name"] = SAMPLE_RECIPIENT
         audience = obligation.recipient_kind
         rendered = render_notice(audience, _template_channel(audience, channel), obligation.jurisdiction, context)
         notice = Notice(id=new_id("NTC"), incident_id=incident.id, obligation_id=obligation.id, audience=audience,
@@ -508,10 +505,6 @@ def redraft(session: Session, notice_id: str, *, actor: str) -> bool:
     incident = session.get(Incident, notice.incident_id)
     context = notice_context(incident, obligation)  # type: ignore[arg-type]
     context["notice_date"] = notice.context.get("notice_date", context["notice_date"])
-    if obligation.regime.startswith("CONTRACT:"):  # type: ignore[union-attr]
-        context["contract_reference"] = obligation.citation  # type: ignore[union-attr]
-    if notice.audience == "individual":
-        context["recipient_name"] = SAMPLE_RECIPIENT
     rendered = render_notice(notice.audience, _template_channel(notice.audience, notice.channel),  # type: ignore[arg-type]
                              obligation.jurisdiction, context)  # type: ignore[union-attr]
     if rendered.content_hash == notice.content_hash:
