@@ -127,3 +127,20 @@ def finish_containment(engine, incident_id: str) -> None:  # type: ignore[no-unt
         for t in s.scalars(select(PlaybookTask).where(PlaybookTask.incident_id == incident_id,
                                                       PlaybookTask.phase == "containment")):
             complete_task(s, inc, t.key, actor="responder", outcome="isolated and verified")
+
+
+def contained_incident_with_people(engine, tmp_path: Path, people: int) -> str:  # type: ignore[no-untyped-def]
+    """An incident past containment whose extract names ``people`` Californians reachable by e-mail."""
+    from breachclock.incidents import open_incident as _open
+    from breachclock.scoping import import_records
+    from models.db import session_scope
+
+    with session_scope(engine) as s:
+        iid = _open(s, sample_facts(affected={}), source=b"t", playbook="lost_device", actor="tester").id
+    finish_containment(engine, iid)
+    extract = tmp_path / "people.csv"
+    extract.write_text("first_name,last_name,email,state,exposed\n"
+                       + "".join(f"P{i},Example,p{i}@example.test,CA,ssn\n" for i in range(people)))
+    with session_scope(engine) as s:
+        import_records(s, iid, extract, actor="tester", workers=1)
+    return iid

@@ -85,19 +85,11 @@ def test_sigkill_mid_notification_then_rerun_resumes_without_repeating(prefect_h
     import json
 
     from models.db import get_engine
-    from tests.conftest import sample_facts
+    from tests.conftest import contained_incident_with_people
     from tests.notifications.fakes import FakeSendGridServer
 
     engine = get_engine()
-    with session_scope(engine) as s:
-        iid = incidents.open_incident(s, sample_facts(affected={}), source=b"t", playbook="lost_device",
-                                      actor="tester").id
-    finish_containment(engine, iid)
-    extract = tmp_path / "people.csv"
-    extract.write_text("first_name,last_name,email,state,exposed\n"
-                       + "".join(f"P{i},Example,p{i}@example.test,CA,ssn\n" for i in range(60)))
-    with session_scope(engine) as s:
-        import_records(s, iid, extract, actor="tester", workers=1)
+    iid = contained_incident_with_people(engine, tmp_path, 60)
     with FakeSendGridServer() as sendgrid:
         env = {**os.environ, "BREACHCLOCK_HOME": str(home), "PREFECT_HOME": str(prefect_home),
                "PYTHONPATH": str(ROOT), "BREACHCLOCK_CHANNEL_BACKEND": "live",

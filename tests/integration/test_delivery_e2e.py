@@ -12,11 +12,10 @@ from sqlalchemy import select
 
 from breachclock import incidents, notices
 from breachclock.response import STAGES, run_stage
-from breachclock.scoping import import_records
 from models import Delivery, Incident, Notice
 from models.db import session_scope
 from notifications.config import NotificationSettings, build_channels
-from tests.conftest import finish_containment
+from tests.conftest import contained_incident_with_people
 from tests.notifications.fakes import FakeSendGridServer
 
 
@@ -35,17 +34,7 @@ def _channels(sendgrid: FakeSendGridServer, home: Path):  # type: ignore[no-unty
 
 
 def _ready_to_notify(engine, tmp_path: Path) -> str:  # type: ignore[no-untyped-def]
-    from tests.conftest import sample_facts
-
-    with session_scope(engine) as s:
-        iid = incidents.open_incident(s, sample_facts(affected={}), source=b"t", playbook="lost_device",
-                                      actor="t").id
-    finish_containment(engine, iid)
-    extract = tmp_path / "people.csv"
-    extract.write_text("first_name,last_name,email,state,exposed\n"
-                       + "".join(f"P{i},Example,p{i}@example.test,CA,ssn\n" for i in range(6)))
-    with session_scope(engine) as s:
-        import_records(s, iid, extract, actor="t", workers=1)
+    iid = contained_incident_with_people(engine, tmp_path, 6)
     for stage in STAGES[:6]:
         run_stage(stage, iid, engine=engine)
     with session_scope(engine) as s:
