@@ -28,11 +28,13 @@ audit_app = typer.Typer(no_args_is_help=True, help="The hash-chained audit log."
 task_app = typer.Typer(no_args_is_help=True, help="Response-playbook tasks.")
 clients_app = typer.Typer(no_args_is_help=True, help="Clients and their contractual notice terms.")
 notice_app = typer.Typer(no_args_is_help=True, help="Notices: review, approve, reject.")
+obligation_app = typer.Typer(no_args_is_help=True, help="Obligations: counsel's decisions on duties the rules left open.")
 app.add_typer(rules_app, name="rules")
 app.add_typer(audit_app, name="audit")
 app.add_typer(task_app, name="task")
 app.add_typer(clients_app, name="clients")
 app.add_typer(notice_app, name="notice")
+app.add_typer(obligation_app, name="obligation")
 
 console = Console()
 err = Console(stderr=True)
@@ -136,18 +138,29 @@ def _fmt(due: datetime | None, tz: str) -> str:
 
 
 def _policy_left(o: Any, now: datetime) -> str:
-    """For a duty with no fixed legal deadline: the firm's own target, labelled as policy, never as law."""
-    from datetime import timedelta
-
-    from breachclock.settings import get_settings
+    """For a duty with no fixed legal deadline: the firm's own target (computed once by the engine), labelled
+    as policy, never as law."""
     from playbooks.clocks import humanize_delta
 
-    target = getattr(o, "policy_due", None)
-    start = (o.clock_start or {}).get("at")
-    if target is None and start:
-        start = datetime.fromisoformat(start) if isinstance(start, str) else start
-        target = start + timedelta(days=get_settings().policy_target_days)
+    target = o.policy_due
     return f"[dim]policy: {humanize_delta(target - now)}[/]" if target else "—"
+
+
+def _met(o: Any) -> str:
+    """How and when a duty was discharged, against its deadline (or the firm's target, as policy)."""
+    from playbooks.clocks import humanize_delta
+
+    how = getattr(o, "fulfillment", None) or "met"
+    if how == "simulated":
+        return "[magenta]simulated (exercise): not met[/]"
+    target, label = (o.due, "") if o.due else (o.policy_due, "policy ")
+    if target is None:
+        return f"[green]{how}[/]"
+    late = o.fulfilled_at - target
+    if late.total_seconds() > 0:
+        return f"[bold red]{how} {humanize_delta(late).removesuffix(' left')} late[/]" + (
+            " [dim](against policy)[/]" if label else "")
+    return f"[green]{how} in time[/]" + (" [dim](policy target)[/]" if label else "")
 
 
 def obligations_table(rows: list[Any], now: datetime, title: str, *, show_not_required: bool = False) -> Table:
@@ -157,18 +170,22 @@ def obligations_table(rows: list[Any], now: datetime, title: str, *, show_not_re
     for col in ("regime", "recipient", "due (entity zone / UTC)", "time left", "why"):
         table.add_column(col, overflow="fold")
     for o in rows:
-        if not o.required and not show_not_required:
+        if o.required is False and not show_not_required:
             continue
         due = o.due
         style = _urgency(due, now) if o.required else "dim"
         fulfilled = getattr(o, "fulfilled_at", None)
-        if fulfilled:
-            left = "[green]done[/]"
+        if o.required is None:
+            left, style = "[bold yellow]counsel must decide[/]", "yellow"
+        elif fulfilled:
+            left = _met(o)
         elif due:
             left = humanize_delta(due - now)
         else:
             left = _policy_left(o, now) if o.required else "—"
         recipient = f"{o.recipient}" + (f" [{o.jurisdiction}]" if o.jurisdiction not in (o.regime, "contract") else "")
+        if getattr(o, "data_set", "entity") != "entity":
+            recipient += f" [dim](data set {o.data_set})[/]"
         why = o.reason + (f" [dim]({o.confidence} confidence)[/]" if o.confidence != "high" else "")
         table.add_row(o.regime, recipient, _fmt(due, o.timezone), f"[{style}]{left}[/]", why)
     return table
@@ -459,30 +476,34 @@ def run(incident_id: str) -> None:
 
 @notice_app.command("list")
 def notice_list(incident_id: str) -> None:
-    """The incident's notices with approval and delivery status."""
+    """The incident's notices: recipient, channels, approval and delivery status."""
     from sqlalchemy import func, select
 
+    from breachclock import notices as notices_
     from models import Delivery, Notice
     from models.db import session_scope
-    from models.lifecycle import notices_lacking_approval
 
     with session_scope(_engine()) as session:
-        pending = {n.id for n in notices_lacking_approval(session, incident_id)}
         table = Table(title=f"Notices of {incident_id}")
-        for col in ("notice", "audience", "channel", "subject", "approval", "deliveries"):
+        for col in ("notice", "audience", "recipient", "channels", "approval", "deliveries"):
             table.add_column(col, overflow="fold")
         for n in session.scalars(select(Notice).where(Notice.incident_id == incident_id).order_by(Notice.id)):
             counts = dict(session.execute(select(Delivery.status, func.count()).where(Delivery.notice_id == n.id)
                                           .group_by(Delivery.status)).all())
-            table.add_row(n.id, n.audience, n.channel, n.subject,
-                          "[yellow]pending[/]" if n.id in pending else "[green]approved[/]",
+            table.add_row(n.id, n.audience, n.recipient, ", ".join(notices_.variants_of(session, n.id)),
+                          "[green]approved[/]" if notices_.is_approved(session, n) else "[yellow]pending[/]",
                           ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "—")
         console.print(table)
 
 
 @notice_app.command("show")
 def notice_show(notice_id: str) -> None:
-    """Print a notice's draft as counsel reviews it, with its content hash."""
+    """Every variant of a notice as counsel reviews it (each is what its recipients get), with its hashes.
+
+    The variants are also written to files (text, and HTML for e-mail) under the incident's report folder.
+    """
+    from breachclock import notices as notices_
+    from breachclock.response import dossier_dir
     from models import Notice
     from models.db import session_scope
 
@@ -490,8 +511,26 @@ def notice_show(notice_id: str) -> None:
         n = session.get(Notice, notice_id)
         if n is None:
             _fail(f"no notice {notice_id!r}", 1)
-        console.print(f"[bold]{n.subject}[/]\n[dim]{n.template_name} · content {n.content_hash[:16]}[/]\n")
-        console.print(n.body, highlight=False, markup=False)
+        problems = notices_.verify_notice(session, n)
+        approved = notices_.is_approved(session, n)
+        out = dossier_dir(n.incident_id) / "notices"
+        out.mkdir(parents=True, exist_ok=True)
+        console.print(f"[bold]{n.id}[/] to {n.recipient} ({n.audience})  content {n.content_hash[:16]}  "
+                      + ("[green]approved[/]" if approved else "[yellow]not approved[/]")
+                      + ("" if not problems else f"\n[bold red]does not match its draft: {'; '.join(problems)}[/]"))
+        if sample := n.context.get("sample"):
+            console.print(f"[dim]sample recipient: {sample}[/]")
+        for channel, v in notices_.variants_of(session, n.id).items():
+            rendered = notices_.render_variant(v, n.context) if v.templates else None
+            text = rendered.text if rendered else v.text
+            (out / f"{n.id}.{channel}.txt").write_text(text, encoding="utf-8")
+            if rendered and rendered.html:
+                (out / f"{n.id}.{channel}.html").write_text(rendered.html, encoding="utf-8")
+            console.rule(f"{channel} · {v.template_name} · {v.content_hash[:16]}")
+            if v.subject:
+                console.print(f"[bold]{v.subject}[/]", highlight=False, markup=False)
+            console.print(text, highlight=False, markup=False)
+        console.print(f"[dim]files: {out}/{n.id}.*[/]")
 
 
 @notice_app.command("resolve")
@@ -504,7 +543,7 @@ def notice_resolve(
 ) -> None:
     """Settle a delivery left uncertain by an interruption (never resent without a person deciding)."""
     from breachclock.incidents import current_actor
-    from breachclock.notices import NoticeError, resolve_uncertain
+    from breachclock.outbox import SendRefused, resolve_uncertain
     from models.db import session_scope
 
     try:
@@ -512,7 +551,7 @@ def notice_resolve(
             d = resolve_uncertain(session, delivery_id, delivered=delivered, actor=current_actor(), reason=reason,
                                   provider_message_id=provider_id)
             status_ = d.status
-    except NoticeError as exc:
+    except SendRefused as exc:
         _fail(str(exc), 1)
     console.print(f"delivery {delivery_id}: {status_}")
 
@@ -558,9 +597,9 @@ def update(
 
 @notice_app.command("send")
 def notice_send(notice_id: str) -> None:
-    """Send one approved notice now, ahead of the others (e.g. a client's 24-hour notice)."""
+    """Send one approved notice now, ahead of the others (a client's 24-hour notice), through the same guards."""
     from breachclock.incidents import current_actor
-    from breachclock.notices import NoticeError, send_now
+    from breachclock.outbox import SendRefused, send
     from models import Notice
     from models.db import session_scope
     from notifications.config import ChannelConfigurationError, NotificationSettings, build_channels
@@ -569,15 +608,90 @@ def notice_send(notice_id: str) -> None:
         notice = session.get(Notice, notice_id)
         if notice is None:
             _fail(f"no notice {notice_id!r}", 1)
-        # Only the channels this notice can use: live mode needs credentials just for those.
-        needed = sorted({notice.channel} | ({"email", "postal"} if notice.audience == "individual" else set()))
+        incident_id = notice.incident_id
     try:
-        report = send_now(_engine(), notice_id, build_channels(NotificationSettings(), channels=needed),
-                          actor=current_actor())
-    except (NoticeError, ChannelConfigurationError) as exc:
+        report = send(_engine(), incident_id, lambda names: build_channels(NotificationSettings(), channels=names),
+                      actor=current_actor(), notice_ids=[notice_id])
+    except (SendRefused, ChannelConfigurationError) as exc:
         _fail(str(exc), 1)
-    console.print(f"{notice_id}: {report.sent} sent, {report.retry_later} to retry, {report.failed} failed, "
-                  f"{report.uncertain} uncertain")
+    console.print(f"{notice_id}: {report.summary()}")
+
+
+@app.command()
+def filed(
+    delivery_id: int,
+    receipt: Annotated[str, typer.Option(help="The portal's confirmation number, or how it was filed.")],
+    at: Annotated[str | None, typer.Option(help="When it was filed (ISO 8601 with offset; default now).")] = None,
+) -> None:
+    """Record that a person filed a prepared regulator, agency or media notice (portal, mail, press release)."""
+    from breachclock.incidents import current_actor
+    from breachclock.outbox import SendRefused, record_filing
+    from models.db import session_scope
+
+    try:
+        when = _instant("--at", at)
+        with session_scope(_engine()) as session:
+            record_filing(session, delivery_id, actor=current_actor(), receipt=receipt, at=when)
+    except BadInput as exc:
+        _fail(str(exc))
+    except SendRefused as exc:
+        _fail(str(exc), 1)
+    console.print(f"delivery {delivery_id}: filed ({receipt})")
+
+
+@app.command()
+def mailed(
+    incident_id: str,
+    receipt: Annotated[str, typer.Option(help="The mail house's job number, a certificate of mailing...")],
+    at: Annotated[str | None, typer.Option(help="When they were mailed (ISO 8601 with offset; default now).")] = None,
+) -> None:
+    """Record that the incident's prepared letters were handed to the mail (each counts as sent from then)."""
+    from breachclock.incidents import current_actor
+    from breachclock.outbox import SendRefused, record_mailing
+    from models.db import session_scope
+
+    try:
+        when = _instant("--at", at)
+        with session_scope(_engine()) as session:
+            count = record_mailing(session, incident_id, actor=current_actor(), receipt=receipt, at=when)
+    except BadInput as exc:
+        _fail(str(exc))
+    except SendRefused as exc:
+        _fail(str(exc), 1)
+    console.print(f"{incident_id}: {count} letter(s) recorded as mailed ({receipt})")
+
+
+def _instant(option: str, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        raise BadInput(f"{option}: not an ISO 8601 instant: {value!r}") from None
+    if when.tzinfo is None:
+        raise BadInput(f"{option}: naive datetime: add an offset such as Z or -05:00")
+    return when
+
+
+@obligation_app.command("decide")
+def obligation_decide(
+    incident_id: str,
+    obligation_id: int,
+    counsel: Annotated[str, typer.Option(help="The deciding counsel (recorded).")],
+    reason: Annotated[str, typer.Option(help="Why.")],
+    required: Annotated[bool, typer.Option("--required/--not-required", help="Owed, or not owed.")],
+) -> None:
+    """Counsel decides a duty the rules could not settle (shown as 'counsel must decide')."""
+    from breachclock import incidents
+    from models.db import session_scope
+
+    try:
+        with session_scope(_engine()) as session:
+            incidents.decide_obligation(session, incidents.get_incident(session, incident_id), obligation_id,
+                                        required=required, counsel=counsel, reason=reason)
+    except (incidents.NotFound, incidents.InvalidRequest) as exc:
+        _fail(str(exc), 1)
+    console.print(f"obligation {obligation_id}: {'owed' if required else 'not owed'} (decided by {counsel})")
 
 
 @app.command()
@@ -654,6 +768,8 @@ def scope(
     = False,
     via_flow: Annotated[bool, typer.Option("--flow", help="Run the chunks as Prefect tasks (the scope-records "
                                            "flow; on Dask when BREACHCLOCK_DASK_ADDRESS is set).")] = False,
+    data_set: Annotated[str | None, typer.Option(help="The incident's data set every row belongs to (unless "
+                                                 "the file has a data_set or client column).")] = None,
 ) -> None:
     """Import the affected people (encrypted at rest), derive per-jurisdiction counts, re-evaluate the law."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -673,7 +789,7 @@ def scope(
                 summary = configured_flow()(incident_id, str(records_file.resolve()),
                                             mapping_file=str(mapping) if mapping else None, encoding=encoding,
                                             delimiter=delimiter, elements=element or None,
-                                            accept_rejected=accept_rejected)
+                                            accept_rejected=accept_rejected, data_set=data_set)
         except NotFound as exc:
             _fail(str(exc), 1)
         except ScopingError as exc:
@@ -697,7 +813,7 @@ def scope(
 
                 result = import_records(session, incident_id, records_file, mapping_file=mapping, encoding=encoding,
                                         delimiter=delimiter, elements=element or (), accept_rejected=accept_rejected,
-                                        on_progress=on_progress, actor=current_actor())
+                                        on_progress=on_progress, actor=current_actor(), data_set=data_set)
         except NotFound as exc:
             _fail(str(exc), 1)
         except ScopingError as exc:

@@ -5,8 +5,14 @@ validated and recorded, the ``breach-response`` Prefect flow advances it, a
 scripted responder completes the containment tasks with hashed evidence, an
 invented extract of affected people is imported (encrypted at rest), a
 scripted counsel identity approves each notice through the approval service,
-and the notices go out through in-memory email and real PDF letters. All the
-names and addresses are invented.
+and the notices go out through the outbox. The incident is an *exercise*:
+e-mails stay in memory and letters and filings are written as marked test
+PDFs, every delivery is recorded as simulated, and no obligation is ever
+marked met. All the names and addresses are invented.
+
+The demo keeps its data apart from real incidents: it always runs in its own
+home (``<BREACHCLOCK_HOME>/demo``, an SQLite database of its own), whatever
+database the environment configures.
 """
 
 from __future__ import annotations
@@ -96,12 +102,26 @@ def _complete_tasks(engine, iid: str, phase: str, evidence_dir: Path, console: C
             console.print(f"  [green]✔[/] {task.key}  [dim]sha256 {digest[:16]}…[/]")
 
 
+def use_demo_home() -> Path:
+    """Point this process at the demo's own home and database (before any setting is read)."""
+    from breachclock.settings import get_settings
+
+    home = get_settings().home_dir / "demo"
+    os.environ["BREACHCLOCK_HOME"] = str(home)
+    os.environ["BREACHCLOCK_CHANNEL_BACKEND"] = "memory"
+    for variable in ("BREACHCLOCK_DATABASE_URL", "BREACHCLOCK_ENCRYPTION_KEY", "BREACHCLOCK_POSTAL_OUTBOX_DIR"):
+        os.environ.pop(variable, None)
+    get_settings.cache_clear()
+    from breachclock.crypto import get_sealer
+
+    get_sealer.cache_clear()
+    return home
+
+
 def run_demo(console: Console) -> int:
-    os.environ.setdefault("BREACHCLOCK_CHANNEL_BACKEND", "memory")
-    from breachclock import incidents, notices
+    from breachclock import incidents, notices, outbox
     from breachclock.cli import _print_stages, _run_flow, obligations_table
     from breachclock.scoping import import_records
-    from breachclock.settings import get_settings
     from models import Delivery, Notice, Obligation
     from models.audit import verify_chain
     from models.base import utcnow
@@ -110,13 +130,14 @@ def run_demo(console: Console) -> int:
     from notifications.config import NotificationSettings, build_channels
 
     started = time.perf_counter()
-    home = get_settings().home_dir
+    home = use_demo_home()
     channels = build_channels(NotificationSettings())
     engine = get_engine()
     now = utcnow()
     facts, source = _sample_facts(now - timedelta(hours=3))
     console.rule("[bold]breachclock demo[/]")
-    console.print(f"data directory: {home}  (database, encryption key, letters, reports)")
+    console.print(f"data directory: {home}  (the demo's own database, encryption key, letters, reports)")
+    console.print("[magenta]an exercise: every delivery is simulated — nothing leaves this machine[/]")
 
     with session_scope(engine) as s:
         incident = incidents.open_incident(s, facts, source=source, actor=DEMO_RESPONDER)
@@ -128,9 +149,10 @@ def run_demo(console: Console) -> int:
     for notice_id in urgent:  # the client's 24-hour notice, drafted at triage, goes out first
         with session_scope(engine) as s:
             notices.decide(s, notice_id, counsel=DEMO_COUNSEL, approve=True, comment="client notice, send now")
-        report = notices.send_now(engine, notice_id, channels, actor=DEMO_RESPONDER)
-        console.print(f"  [green]✔[/] client notice {notice_id} approved by counsel and sent ({report.sent} "
-                      f"delivery) {_hours(utcnow() - facts.discovered_at)} after discovery, within the contract's hours")
+        report = outbox.send(engine, iid, channels, actor=DEMO_RESPONDER, notice_ids=[notice_id])
+        console.print(f"  [green]✔[/] client notice {notice_id} approved by counsel and released "
+                      f"({report.summary()}) {_hours(utcnow() - facts.discovered_at)} after discovery, within the "
+                      "contract's hours")
 
     console.print("\n[bold]2. Containment[/] — the responder completes each containment task with evidence")
     _complete_tasks(engine, iid, "containment", home / "evidence" / iid, console)
@@ -148,14 +170,22 @@ def run_demo(console: Console) -> int:
                   f"{dict(sorted(result.affected.items()))}")
     console.print("  the investigation tasks are completed too:")
     _complete_tasks(engine, iid, "investigation", home / "evidence" / iid, console)
+    with session_scope(engine) as s:
+        open_questions = s.scalars(select(Obligation).where(Obligation.incident_id == iid,
+                                                            Obligation.required.is_(None))).all()
+        for o in open_questions:  # no law could be applied to people of unknown residency: counsel decides
+            incidents.decide_obligation(s, incidents.get_incident(s, iid), o.id, required=True, counsel=DEMO_COUNSEL,
+                                        reason="notify everyone affected whose residency is unknown, with the "
+                                               "firm's US letter")
+            console.print(f"  [green]✔[/] counsel decided: {o.recipient} are notified ({sum(o.counts.values())})")
     _print_stages(_run_flow(iid))
 
     console.print(f"\n[bold]4. Counsel's approval[/] — {DEMO_COUNSEL}")
     with session_scope(engine) as s:
         for n in notices_lacking_approval(s, iid):
             notices.decide(s, n.id, counsel=DEMO_COUNSEL, approve=True, comment="reviewed in the demo")
-            console.print(f"  [green]✔[/] approved {n.id}  {n.audience:<11} {n.subject}  "
-                          f"[dim]content {n.content_hash[:12]}…[/]")
+            console.print(f"  [green]✔[/] approved {n.id}  {n.audience:<11} {n.recipient}  "
+                          f"[dim]{', '.join(notices.variants_of(s, n.id))} · content {n.content_hash[:12]}…[/]")
 
     console.print("\n[bold]5. Notification and documentation[/]")
     _print_stages(_run_flow(iid))
@@ -163,14 +193,16 @@ def run_demo(console: Console) -> int:
     with session_scope(engine) as s:
         inc = incidents.get_incident(s, iid)
         deliveries = dict(s.execute(select(Delivery.channel, func.count()).join(Notice).where(
-            Notice.incident_id == iid, Delivery.status == "sent").group_by(Delivery.channel)).all())
+            Notice.incident_id == iid).group_by(Delivery.channel)).all())
         rows_ = s.scalars(select(Obligation).where(Obligation.incident_id == iid)
                           .order_by(Obligation.due.is_(None), Obligation.due)).all()
         console.print(obligations_table(list(rows_), utcnow(), f"Obligations of {iid}"))
         chain = verify_chain(s, iid)
         state = inc.status
-    console.print(f"deliveries sent: {deliveries}  (email in memory; letters as PDFs in {home / 'outbox' / 'postal'})")
+    console.print(f"deliveries (all simulated): {deliveries}  (e-mail in memory; test letters and filings as PDFs in "
+                  f"{home / 'outbox'})")
     console.print(f"audit chain: {'[green]intact[/]' if chain.ok else '[red]BROKEN[/]'} ({chain.events} events)")
     console.print(f"dossier: {home / 'reports' / iid / 'dossier.json'}")
-    console.print(f"\n[bold]{iid} is {state}[/] in {time.perf_counter() - started:.1f} s")
+    console.print(f"\n[bold]{iid} is {state}[/] (an exercise: simulated, no obligation met) in "
+                  f"{time.perf_counter() - started:.1f} s")
     return 0 if state == "notified" and chain.ok else 1

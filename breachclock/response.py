@@ -17,7 +17,7 @@ from typing import Literal
 
 from sqlalchemy import Engine, func, select
 
-from breachclock import notices
+from breachclock import notices, outbox
 from breachclock.incidents import get_incident, reevaluate
 from breachclock.settings import get_settings
 from models import Approval, AuditEvent, Delivery, Evidence, Notice, Obligation, PlaybookTask
@@ -81,8 +81,12 @@ def _triage(session, incident) -> str:  # type: ignore[no-untyped-def]
     # Client notices run on the shortest clock: draft them now so counsel can approve and send them early.
     urgent = notices.draft_notices(session, incident, actor=FLOW_ACTOR, contracts_only=True)
     return f"triaged; {tasks} playbook task(s) assigned" + (
-        f"; client notice(s) {', '.join(n.id for n in urgent)} drafted: approve, then `breachclock notice send`"
-        if urgent else "")
+        f"; client notice(s) {', '.join(n.id for n in urgent.drafted)} drafted for counsel's review: approve, "
+        "then `breachclock notice send`" if urgent.drafted else "") + _refusals(urgent)
+
+
+def _refusals(report: notices.DraftReport) -> str:
+    return "".join(f"; no notice for obligation(s) {', '.join(map(str, ids))}: {why}" for ids, why in report.refused)
 
 
 def _containment(session, incident) -> str:  # type: ignore[no-untyped-def]
@@ -107,9 +111,9 @@ def _assessment(session, incident) -> str:  # type: ignore[no-untyped-def]
 def _drafting(session, incident) -> str:  # type: ignore[no-untyped-def]
     if incident.status == "assessed":
         fire(session, incident, "draft", actor=FLOW_ACTOR, reason="notice obligations apply")
-    drafted = notices.draft_notices(session, incident, actor=FLOW_ACTOR)
+    report = notices.draft_notices(session, incident, actor=FLOW_ACTOR)
     fire(session, incident, "submit_for_approval", actor=FLOW_ACTOR, reason="notices drafted for counsel's review")
-    return f"{len(drafted)} notice(s) drafted and sent to counsel for approval"
+    return f"{len(report.drafted)} notice(s) drafted for counsel's review" + _refusals(report)
 
 
 def _approval(session, incident) -> str:  # type: ignore[no-untyped-def]
@@ -130,28 +134,32 @@ def _notification(engine: Engine, incident_id: str, channels: dict[str, Channel]
         incident = get_incident(session, incident_id)
         if incident.status != "notifying":
             return StageResult("notification", "waiting", incident.status, "not yet approved for notification")
-        queued = notices.queue_deliveries(session, incident, actor=FLOW_ACTOR)
-        needed = set(session.scalars(select(Delivery.channel).join(Notice).where(Notice.incident_id == incident_id)
-                                     .distinct()))
-    if channels is None:
-        from notifications.config import NotificationSettings, build_channels
-
-        # Only the channels this incident uses: live mode needs credentials just for those.
-        channels = build_channels(NotificationSettings(), channels=sorted(needed))
-    report = notices.send_pending(engine, incident_id, channels)
+        # Duties that appeared since drafting (facts changed) get their notices now; counsel approves them.
+        late = notices.draft_notices(session, incident, actor=FLOW_ACTOR)
+    try:
+        report = outbox.send(engine, incident_id, channels if channels is not None else _live_channels,
+                             actor=FLOW_ACTOR)
+    except outbox.SendRefused as exc:
+        return StageResult("notification", "waiting", "notifying", str(exc))
+    summary = report.summary() + (f"; {len(late.drafted)} new notice(s) drafted for counsel's review"
+                                  if late.drafted else "") + _refusals(late)
     with session_scope(engine) as session:
         incident = get_incident(session, incident_id)
-        notices.settle_obligations(session, incident, actor=FLOW_ACTOR)
-        summary = (f"{report.sent} sent, {report.retry_later} to retry, {report.failed} failed, "
-                   f"{report.uncertain + report.reconciled} reconciled/uncertain"
-                   + (f"; {queued.without_contact} people without contact details need substitute notice"
-                      if queued.without_contact else ""))
         try:
             fire(session, incident, "complete_notification", actor=FLOW_ACTOR,
-                 reason=f"every delivery sent ({summary})")
+                 reason=f"every notice delivered ({summary})")
         except IllegalTransition as exc:
             return StageResult("notification", "waiting", incident.status, f"{summary}; {exc}")
         return StageResult("notification", "done", incident.status, summary)
+
+
+def _live_channels(names: list[str]) -> dict[str, Channel]:
+    from notifications.config import ChannelConfigurationError, NotificationSettings, build_channels
+
+    try:
+        return build_channels(NotificationSettings(), channels=names)
+    except ChannelConfigurationError as exc:
+        raise outbox.SendRefused(str(exc)) from None
 
 
 def dossier_dir(incident_id: str) -> Path:
@@ -184,7 +192,7 @@ def _documentation(engine: Engine, incident_id: str) -> StageResult:
         for obligation in session.scalars(select(Obligation).where(
                 Obligation.incident_id == incident_id, Obligation.required.is_(True),
                 Obligation.recipient_kind == "record", Obligation.fulfilled_at.is_(None))):
-            obligation.fulfilled_at = now
+            obligation.fulfilled_at, obligation.fulfillment = now, "documented"
         append_event(session, incident_id=incident_id, actor=FLOW_ACTOR, action="dossier_written",
                      reason="documentation stage", details={"path": str(path), "sha256": digest}, at=now)
         return StageResult("documentation", "done", incident.status, f"dossier written to {path}")
@@ -203,12 +211,16 @@ def build_dossier(session, incident_id: str) -> dict:  # type: ignore[no-untyped
             {"regime": o.regime, "rule": o.rule_key, "recipient": o.recipient, "jurisdiction": o.jurisdiction,
              "required": o.required, "due": o.due, "due_text": o.due_text, "reason": o.reason,
              "citation": o.citation, "rule_version": o.rule_version, "confidence": o.confidence,
-             "fulfilled_at": o.fulfilled_at}
+             "data_set": o.data_set, "counts": o.counts, "policy_due": o.policy_due,
+             "fulfilled_at": o.fulfilled_at, "fulfillment": o.fulfillment}
             for o in session.scalars(select(Obligation).where(Obligation.incident_id == incident_id)
                                      .order_by(Obligation.regime, Obligation.rule_key))],
         "notices": [
-            {"id": n.id, "audience": n.audience, "channel": n.channel, "template": n.template_name,
-             "template_version": n.template_version, "content_hash": n.content_hash,
+            {"id": n.id, "audience": n.audience, "recipient": n.recipient, "jurisdiction": n.jurisdiction,
+             "data_set": n.data_set, "content_hash": n.content_hash,
+             "variants": [{"channel": v.channel, "template": v.template_name, "template_version": v.template_version,
+                           "content_hash": v.content_hash} for v in notices.variants_of(session, n.id).values()],
+             "obligations": [o.id for o in notices.obligations_of(session, n.id)],
              "approvals": [{"counsel": a.counsel, "decision": a.decision, "at": a.decided_at,
                             "content_hash": a.content_hash} for a in session.scalars(
                                 select(Approval).where(Approval.notice_id == n.id).order_by(Approval.id))],

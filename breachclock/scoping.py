@@ -80,6 +80,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import Text, cast, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from breachclock import outbox
 from breachclock.crypto import get_sealer
 from breachclock.incidents import current_actor, get_incident, load_facts, update_facts
 from breachclock.residency import resolve
@@ -88,7 +89,7 @@ from models.base import utcnow
 from models.person import AffectedPerson
 from playbooks import catalog
 from playbooks.engine import coverage
-from playbooks.facts import UNKNOWN, AffectedGroup
+from playbooks.facts import ENTITY_DATA_SET, UNKNOWN, AffectedGroup, IncidentFacts
 
 Format = Literal["csv", "jsonl", "xlsx"]
 FIELDS = ("first_name", "last_name", "full_name", "address", "city", "state", "postal_code", "country",
@@ -131,6 +132,7 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "phone": ("phone", "phonenumber", "mobile", "mobilephone", "cell", "cellphone", "telephone", "tel"),
 }
 _ELEMENT_LIST_HEADERS = ("elements", "dataelements", "exposed", "exposedelements", "exposeddata", "exposedfields")
+_DATA_SET_HEADERS = ("dataset", "datasetid", "client", "clientid")
 _ELEMENT_ALIASES = {
     "socialsecuritynumber": "ssn", "sin": "ssn", "nin": "ssn", "driverslicence": "drivers_license",
     "dl": "drivers_license", "dateofbirth": "dob", "birthdate": "dob", "creditcard": "payment_card",
@@ -149,6 +151,7 @@ class MappingFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     columns: dict[str, str | list[str] | None] = Field(default_factory=dict)
     elements_column: str | None = None
+    data_set_column: str | None = None
     element_flags: dict[str, str] = Field(default_factory=dict)
     elements: list[str] = Field(default_factory=list)
     name_exposed: bool | None = None
@@ -165,6 +168,7 @@ class ColumnMapping:
     columns: dict[str, tuple[str, ...]]
     elements_column: str | None = None
     element_flags: dict[str, str] = field(default_factory=dict)  # header → element code
+    data_set_column: str | None = None  # which data set (or client) each row belongs to
 
 
 def _element_code(token: str) -> str | None:
@@ -186,6 +190,7 @@ def detect_mapping(headers: Sequence[str]) -> ColumnMapping:
         if found:
             columns[fname] = found if fname == "address" else found[:1]
     elements_column = next((by_key[s] for s in _ELEMENT_LIST_HEADERS if s in by_key), None)
+    data_set_column = next((by_key[s] for s in _DATA_SET_HEADERS if s in by_key), None)
     flags: dict[str, str] = {}
     for code in catalog.data_elements():
         k = _key(code)
@@ -193,7 +198,7 @@ def detect_mapping(headers: Sequence[str]) -> ColumnMapping:
             if pattern in by_key:
                 flags[by_key[pattern]] = code
                 break
-    return ColumnMapping(columns, elements_column, flags)
+    return ColumnMapping(columns, elements_column, flags, data_set_column)
 
 
 def load_mapping_file(path: str | os.PathLike[str]) -> MappingFile:
@@ -228,7 +233,8 @@ def _merge_mapping(detected: ColumnMapping, given: MappingFile | None, headers: 
         if element is None:
             raise ScopingError(f"mapping: element_flags {header!r}: unknown data element {code!r}")
         flags[header] = element
-    mapping = ColumnMapping(columns, given.elements_column or detected.elements_column, flags)
+    mapping = ColumnMapping(columns, given.elements_column or detected.elements_column, flags,
+                            given.data_set_column or detected.data_set_column)
     missing = [h for h in _mapped_headers(mapping) if h not in headers]
     if missing:
         raise ScopingError(f"mapping names column(s) not in the file: {', '.join(map(repr, missing))}")
@@ -239,6 +245,8 @@ def _mapped_headers(m: ColumnMapping) -> list[str]:
     out = [h for hs in m.columns.values() for h in hs]
     if m.elements_column:
         out.append(m.elements_column)
+    if m.data_set_column:
+        out.append(m.data_set_column)
     return out + list(m.element_flags)
 
 
@@ -259,6 +267,8 @@ class ImportSpec:
     sheet: str | None
     data_start: int  # CSV/JSONL: byte offset after the header; XLSX: first data row
     source_tag: str  # fingerprint of the file, used in name-only identities
+    data_set: str | None = None  # the data set of every row, unless a column says
+    data_sets: dict[str, str] = field(default_factory=dict)  # a column's value (data set or client id) → data set
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -267,7 +277,7 @@ class ImportSpec:
     def from_dict(cls, d: dict[str, Any]) -> ImportSpec:
         m = d["mapping"]
         mapping = ColumnMapping({k: tuple(v) for k, v in m["columns"].items()}, m["elements_column"],
-                                dict(m["element_flags"]))
+                                dict(m["element_flags"]), m.get("data_set_column"))
         return cls(**{**d, "mapping": mapping, "headers": tuple(d["headers"]), "elements": tuple(d["elements"])})
 
 
@@ -365,8 +375,13 @@ def _transcode(path: Path, encoding: str, work_dir: Path) -> Path:
 def prepare_import(path: str | os.PathLike[str], *, format: str | None = None, encoding: str | None = None,
                    delimiter: str | None = None, mapping_file: str | os.PathLike[str] | None = None,
                    elements: Iterable[str] = (), sheet: str | None = None, name_exposed: bool | None = None,
-                   work_dir: str | os.PathLike[str] | None = None) -> ImportSpec:
-    """Validate the file's header and the mapping. Raises ScopingError on a malformed file or mapping."""
+                   work_dir: str | os.PathLike[str] | None = None, data_sets: DataSetChoice | None = None,
+                   data_set: str | None = None) -> ImportSpec:
+    """Validate the file's header and the mapping. Raises ScopingError on a malformed file or mapping.
+
+    ``data_sets`` says which data sets the incident has (see :func:`data_set_choice`); ``data_set`` names the
+    one every row belongs to, unless the file has a data-set (or client) column.
+    """
     src = Path(path)
     if not src.is_file():
         raise ScopingError(f"no such file: {src}")
@@ -410,8 +425,41 @@ def prepare_import(path: str | os.PathLike[str], *, format: str | None = None, e
                            "(e.g. has_ssn) in the mapping, or the incident-wide list of elements")
     if name_exposed is None:
         name_exposed = given.name_exposed if given and given.name_exposed is not None else True
+    choice = data_sets or DataSetChoice({ENTITY_DATA_SET: ENTITY_DATA_SET}, ENTITY_DATA_SET)
+    if data_set is not None and data_set not in choice.values:
+        raise ScopingError(f"unknown data set {data_set!r} (the incident's: {', '.join(choice.names())})")
+    fixed = choice.values[data_set] if data_set else None
+    if fixed is None and mapping.data_set_column is None:
+        if choice.default is None:
+            raise ScopingError(f"the incident has several data sets ({', '.join(choice.names())}): say which one the "
+                               "extract belongs to (--data-set) or map a data_set column")
+        fixed = choice.default
     return ImportSpec(str(src), fmt, encoding, delimiter or ",", tuple(headers), mapping,
-                      tuple(sorted(set(base_elements))), name_exposed, sheet, data_start, _fingerprint(src))
+                      tuple(sorted(set(base_elements))), name_exposed, sheet, data_start, _fingerprint(src),
+                      fixed, dict(choice.values))
+
+
+@dataclass(frozen=True)
+class DataSetChoice:
+    """The data sets rows may belong to: by data-set id or by the id of a client with one data set."""
+
+    values: dict[str, str]
+    default: str | None
+
+    def names(self) -> list[str]:
+        return sorted(set(self.values.values()))
+
+
+def data_set_choice(facts: IncidentFacts) -> DataSetChoice:
+    """Which data sets an incident's extract rows may name, and the default when it has only one."""
+    sets = facts.data_sets_for()
+    values = {d.id: d.id for d in sets}
+    by_client: dict[str, list[str]] = {}
+    for d in sets:
+        if d.client:
+            by_client.setdefault(d.client, []).append(d.id)
+    values.update({client: ids[0] for client, ids in by_client.items() if len(ids) == 1 and client not in values})
+    return DataSetChoice(values, sets[0].id if len(sets) == 1 else None)
 
 
 def _text_header(src: Path, fmt: Format, encoding: str, delimiter: str | None) -> tuple[list[str], int, str]:
@@ -592,6 +640,7 @@ class _RowWork:
                              "postal_code", "country"))
         self.address_cols = self.cols.get("address", ())
         self.elements_col = idx[m.elements_column] if m.elements_column else None
+        self.data_set_col = idx[m.data_set_column] if m.data_set_column and spec.data_set is None else None
         self.flags = [(idx[h], h, code) for h, code in m.element_flags.items()]
         self.base = frozenset(spec.elements)
         self.element_cache: dict[str, frozenset[str] | str] = {}
@@ -622,9 +671,19 @@ class _RowWork:
 
 def _row_person(w: _RowWork, values: list[str], line: int, problems: list[tuple[int, str, str, str, str]]
                 ) -> tuple[str, list[Any]] | None:
-    """Validate and normalise one row of strings; appends problems. (identity, [fields, elements, jurisdiction])
-    or None when the row is rejected. ``values`` gets an empty string appended (the absent-field slot)."""
+    """Validate and normalise one row of strings; appends problems. (identity, [fields, elements, jurisdiction,
+    data set]) or None when the row is rejected. ``values`` gets an empty string appended (the absent-field slot).
+    The identity includes the data set: the same person in two clients' data is two people to notify about."""
     values.append("")
+    data_set = w.spec.data_set
+    if w.data_set_col is not None:
+        named = values[w.data_set_col].strip()
+        data_set = w.spec.data_sets.get(named) or w.spec.data_sets.get(named.casefold())
+        if data_set is None:
+            problems.append((line, w.spec.headers[w.data_set_col], "rejected",
+                             f"not one of the incident's data sets or clients ({', '.join(sorted(w.spec.data_sets))})",
+                             named if len(named) <= 64 else mask(named)))
+            return None
     first, last, full, email, phone, city, state, postal, country = [values[i].strip() for i in w.single]
     address = [a for a in (values[i].strip() for i in w.address_cols) if a]
     elements = w.base
@@ -686,6 +745,8 @@ def _row_person(w: _RowWork, values: list[str], line: int, problems: list[tuple[
         return None
     if not ok:
         return None
+    if data_set != ENTITY_DATA_SET:
+        identity = f"{data_set}|{identity}"
     jurisdiction = resolve(state, postal, country)
     if jurisdiction == UNKNOWN:
         problems.append((line, "state/postal_code/country", "warning", "residency unknown: counted as 'unknown'",
@@ -701,7 +762,7 @@ def _row_person(w: _RowWork, values: list[str], line: int, problems: list[tuple[
         fields["_email_ok"] = 1
     if phone_n:
         fields["_phone_ok"] = 1
-    return identity, [fields, elements, jurisdiction]
+    return identity, [fields, elements, jurisdiction, data_set]
 
 
 def _merge_fields(into: dict[str, Any], other: dict[str, Any]) -> None:
@@ -830,12 +891,12 @@ def process_chunk(spec: ImportSpec, chunk: Chunk, work_dir: str | os.PathLike[st
     joined: dict[frozenset[str], str] = {}
     keys = bytearray()
     sealed = []
-    for ident, (fields, elements, jurisdiction) in people.items():
+    for ident, (fields, elements, jurisdiction, data_set) in people.items():
         keys += identity(ident)
         e = joined.get(elements)
         if e is None:
             e = joined[elements] = ",".join(sorted(elements))
-        sealed.append((jurisdiction, e, ",".join(_channels(fields)), encrypt(serialize(fields))))
+        sealed.append((jurisdiction, e, ",".join(_channels(fields)), encrypt(serialize(fields)), data_set))
     people.clear()
     out = Path(work_dir) / f"chunk-{chunk.index:06d}.pkl"
     with out.open("wb") as fh:
@@ -919,8 +980,8 @@ def _write_people(session: Session, incident_id: str, results: Sequence[ChunkRes
         raw.execute("PRAGMA cache_size=-262144")
         to_json = table.c.elements.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
         to_time = table.c.created_at.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
-        insert_sql = ("INSERT INTO affected_people (incident_id, identity_key, jurisdiction, elements, channels, "
-                      "sealed, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        insert_sql = ("INSERT INTO affected_people (incident_id, data_set, identity_key, jurisdiction, elements, "
+                      "channels, sealed, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
     as_json: dict[str, Any] = {}
     now = utcnow()
     created = to_time(now) if raw is not None else now
@@ -930,7 +991,7 @@ def _write_people(session: Session, incident_id: str, results: Sequence[ChunkRes
         with open(r.path, "rb") as fh:
             data = pickle.load(fh)  # our own file, in our own 0700 directory
         keys: bytes = data["keys"]
-        people: list[tuple[str, str, str, bytes]] = data["people"]
+        people: list[tuple[str, str, str, bytes, str]] = data["people"]
         del data
         hexkeys = [keys[i:i + 32].hex() for i in range(0, len(keys), 32)]
         repeated = [i for i in range(len(people)) if keys[32 * i:32 * i + 32] in seen]
@@ -945,16 +1006,16 @@ def _write_people(session: Session, incident_id: str, results: Sequence[ChunkRes
         staged += len(people) - len(repeated)
         repeated_set = set(repeated)
         inserts: list[Any] = []
-        for i, (j, e, c, s) in enumerate(people):
+        for i, (j, e, c, s, ds) in enumerate(people):
             old = found.get(hexkeys[i]) if found else None
             if old is None:
                 if raw is not None:
                     je = as_json.get(e) or as_json.setdefault(e, to_json(e.split(",") if e else []))
                     jc = as_json.get(c) or as_json.setdefault(c, to_json(c.split(",") if c else []))
-                    inserts.append((incident_id, hexkeys[i], j, je, jc, s, created))
+                    inserts.append((incident_id, ds, hexkeys[i], j, je, jc, s, created))
                 else:
-                    inserts.append({"incident_id": incident_id, "identity_key": hexkeys[i], "jurisdiction": j,
-                                    "elements": e.split(",") if e else [],
+                    inserts.append({"incident_id": incident_id, "data_set": ds, "identity_key": hexkeys[i],
+                                    "jurisdiction": j, "elements": e.split(",") if e else [],
                                     "channels": c.split(",") if c else [], "sealed": s,
                                     "created_at": now})
                 new += 1
@@ -976,16 +1037,18 @@ def _write_people(session: Session, incident_id: str, results: Sequence[ChunkRes
 
 
 def count_people(session: Session, incident_id: str) -> list[AffectedGroup]:
-    """People of the incident by jurisdiction and exposed elements, from the recorded people."""
+    """People of the incident by data set, jurisdiction and exposed elements, from the recorded people."""
     table = AffectedPerson.__table__
+    as_text = cast(table.c.elements, Text)
     rows = session.connection().execute(
-        select(table.c.jurisdiction, cast(table.c.elements, Text), func.count())
-        .where(table.c.incident_id == incident_id).group_by(table.c.jurisdiction, cast(table.c.elements, Text)))
-    counts: dict[tuple[str, tuple[str, ...]], int] = {}
-    for jurisdiction, elements, n in rows:
-        key = (jurisdiction, tuple(sorted(json.loads(elements))))
+        select(table.c.data_set, table.c.jurisdiction, as_text, func.count())
+        .where(table.c.incident_id == incident_id).group_by(table.c.data_set, table.c.jurisdiction, as_text))
+    counts: dict[tuple[str, str, tuple[str, ...]], int] = {}
+    for data_set, jurisdiction, elements, n in rows:
+        key = (data_set, jurisdiction, tuple(sorted(json.loads(elements))))
         counts[key] = counts.get(key, 0) + n
-    return [AffectedGroup(jurisdiction=j, elements=list(e), count=n) for (j, e), n in sorted(counts.items())]
+    return [AffectedGroup(jurisdiction=j, elements=list(e), count=n, data_set=ds)
+            for (ds, j, e), n in sorted(counts.items())]
 
 
 def commit_import(session: Session, incident_id: str, results: Sequence[ChunkResult], work_dir: str | os.PathLike[str],
@@ -1028,6 +1091,8 @@ def commit_import(session: Session, incident_id: str, results: Sequence[ChunkRes
     update_facts(session, incident, changes, actor=actor or current_actor(),
                  reason=f"scoping import: {rows} rows, {staged} people ({new} new, {merged} already recorded), "
                         f"{rejected} rows rejected")
+    # People imported after a notice went out still need it: its obligation is open again.
+    outbox.reopen_incomplete(session, incident, actor=actor or current_actor())
     timings["count_and_obligations"] = time.perf_counter() - t
     return ImportResult(incident_id, rows, rejected, warnings, staged, new, merged, sum(affected.values()),
                         affected.get(UNKNOWN, 0), report_path, affected, timings)
@@ -1039,21 +1104,23 @@ def import_records(session: Session, incident_id: str, path: str | os.PathLike[s
                    sheet: str | None = None, name_exposed: bool | None = None, accept_rejected: bool = False,
                    on_progress: Callable[[int], None] | None = None, actor: str | None = None,
                    report_dir: str | os.PathLike[str] | None = None, workers: int | None = None,
-                   chunk_bytes: int = DEFAULT_CHUNK_BYTES, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> ImportResult:
+                   chunk_bytes: int = DEFAULT_CHUNK_BYTES, chunk_rows: int = DEFAULT_CHUNK_ROWS,
+                   data_set: str | None = None) -> ImportResult:
     """Import an extract for an incident and re-derive its per-jurisdiction counts (see the module docstring).
 
     ``on_progress(rows_done)`` is called after every chunk. ``workers`` > 1 runs chunks in that many
     processes (default: the CPU count when the file has several chunks). Raises ScopingError (the file
     or mapping is malformed) or RowsRejected (rows rejected, no ``accept_rejected``); then nothing is written.
     """
-    get_incident(session, incident_id)  # fail fast on an unknown incident
+    choice = data_set_choice(load_facts(get_incident(session, incident_id)))  # fails fast on an unknown incident
     get_sealer()  # create the key once, before any worker needs it
     work = new_work_dir()
     timings: dict[str, float] = {}
     try:
         t = time.perf_counter()
         spec = prepare_import(path, format=format, encoding=encoding, delimiter=delimiter, mapping_file=mapping_file,
-                              elements=elements, sheet=sheet, name_exposed=name_exposed, work_dir=work)
+                              elements=elements, sheet=sheet, name_exposed=name_exposed, work_dir=work,
+                              data_sets=choice, data_set=data_set)
         chunks = plan_chunks(spec, chunk_bytes=chunk_bytes, chunk_rows=chunk_rows)
         results = run_chunks(spec, chunks, work, workers=workers, on_progress=on_progress)
         timings["parse_seal"] = time.perf_counter() - t

@@ -16,6 +16,7 @@ from prefect import flow, task, unmapped
 from prefect.cache_policies import NO_CACHE
 
 from breachclock import scoping
+from breachclock.incidents import get_incident, load_facts
 from models.db import get_engine, session_scope
 
 
@@ -45,13 +46,16 @@ def record_people_and_counts(incident_id: str, results: list[dict[str, Any]], wo
 @flow(name="scope-records")
 def scope_records(incident_id: str, path: str, mapping_file: str | None = None, format: str | None = None,
                   encoding: str | None = None, delimiter: str | None = None, elements: list[str] | None = None,
-                  sheet: str | None = None, accept_rejected: bool = False) -> dict[str, Any]:
+                  sheet: str | None = None, accept_rejected: bool = False, data_set: str | None = None
+                  ) -> dict[str, Any]:
     """Import the records at ``path`` for ``incident_id``; returns counts and the row-report path."""
+    with session_scope(get_engine()) as session:
+        choice = scoping.data_set_choice(load_facts(get_incident(session, incident_id)))
     work = scoping.new_work_dir()
     try:
         spec = scoping.prepare_import(path, format=format, encoding=encoding, delimiter=delimiter,
                                       mapping_file=mapping_file, elements=elements or (), sheet=sheet,
-                                      work_dir=work).to_dict()
+                                      work_dir=work, data_sets=choice, data_set=data_set).to_dict()
         chunks = plan_chunks(spec)
         futures = read_and_seal_chunk.map(unmapped(spec), chunks, unmapped(str(work)))
         results = [f.result() for f in futures]

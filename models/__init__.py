@@ -10,8 +10,8 @@ from models.base import Base
 from models.client import Client, Matter
 from models.evidence import Evidence
 from models.incident import Hold, Incident, IncidentEvent
-from models.notice import Delivery, Notice
-from models.obligation import Obligation
+from models.notice import Delivery, Notice, NoticeObligation, NoticeVariant
+from models.obligation import Obligation, ObligationDecision
 from models.person import AffectedPerson
 from models.task import PlaybookTask
 
@@ -28,6 +28,9 @@ __all__ = [
     "IncidentEvent",
     "Matter",
     "Notice",
+    "NoticeObligation",
+    "NoticeVariant",
     "Obligation",
+    "ObligationDecision",
     "PlaybookTask",
 ]

@@ -30,6 +30,8 @@ class Client(Base):
     notice_contact: Mapped[str] = mapped_column(String(300))
     """Where the contractual notice goes (the client's designated security or legal contact)."""
     notice_channel: Mapped[str] = mapped_column(String(20), default="email")
+    notice_attention: Mapped[str | None] = mapped_column(String(200))
+    """Who notices are addressed to at the client (e.g. 'General Counsel'); default: the client's name."""
     contract_reference: Mapped[str | None] = mapped_column(String(300))
     """Clause of the engagement letter or DPA that sets the terms (cited in the obligation)."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -25,7 +25,7 @@ from models.approval import Approval
 from models.audit import append_event
 from models.base import utcnow
 from models.incident import Hold, Incident
-from models.notice import Delivery, Notice
+from models.notice import Notice
 from models.obligation import Obligation
 
 
@@ -62,7 +62,7 @@ class BreachLifecycle(StateMachine):
     submit_for_approval = drafting.to(awaiting_approval, cond="has_notices")
     revise = awaiting_approval.to(drafting)
     notify = awaiting_approval.to(notifying, cond="all_notices_approved")
-    complete_notification = notifying.to(notified, cond="all_deliveries_sent")
+    complete_notification = notifying.to(notified, cond="every_duty_discharged")
     close = notified.to(closed)
     close_no_notice = (
         triaged.to(closed_no_notice, cond="no_notice_documented")
@@ -126,22 +126,20 @@ class BreachLifecycle(StateMachine):
         unapproved = [n.id for n in notices_lacking_approval(self.session, self.model.id)]
         return self._guard(not unapproved, f"counsel has not approved notice(s) {', '.join(unapproved)}")
 
-    def all_deliveries_sent(self) -> bool:
-        pending = self.session.scalar(
-            select(func.count())
-            .select_from(Delivery)
-            .join(Notice, Notice.id == Delivery.notice_id)
-            .where(Notice.incident_id == self.model.id, Delivery.status != "sent")
-        )
-        undeliverable = self.session.scalar(
-            select(func.count())
-            .select_from(Notice)
-            .where(Notice.incident_id == self.model.id, ~Notice.deliveries_exist())
-        )
-        return self._guard(pending == 0, f"{pending} delivery(ies) not yet sent") and self._guard(
-            undeliverable == 0,
-            f"{undeliverable} notice(s) have no recipient to deliver to (import the affected people: breachclock scope)",
-        )
+    def every_duty_discharged(self) -> bool:
+        """Every notice the law requires has reached everyone it must (sent, mailed or filed), and counsel has
+        decided every duty the rules could not settle. Records are written after, at documentation."""
+        undecided = self.session.scalar(select(func.count()).select_from(Obligation).where(
+            Obligation.incident_id == self.model.id, Obligation.required.is_(None)))
+        open_ = self.session.execute(select(Obligation.regime, Obligation.rule_key, Obligation.jurisdiction).where(
+            Obligation.incident_id == self.model.id, Obligation.required.is_(True),
+            Obligation.recipient_kind != "record", Obligation.fulfilled_at.is_(None))
+            .order_by(Obligation.regime, Obligation.rule_key)).all()
+        names = ", ".join(f"{r} {k}" + (f" [{j}]" if j not in (r, "contract") else "") for r, k, j in open_[:6])
+        return self._guard(not undecided, f"counsel has not decided {undecided} duty(ies) the rules could not "
+                                          "settle (breachclock obligation decide)") and self._guard(
+            not open_, f"{len(open_)} obligation(s) not yet met: {names}{'…' if len(open_) > 6 else ''} "
+                       "(breachclock status shows each one's progress)")
 
     def no_notice_documented(self, reason: str = "", counsel: str | None = None, **_: Any) -> bool:
         return self._guard(bool(reason.strip()) and bool(counsel and counsel.strip()),

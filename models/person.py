@@ -22,13 +22,15 @@ class AffectedPerson(Base):
 
     __tablename__ = "affected_people"
     __table_args__ = (
-        UniqueConstraint("incident_id", "identity_key", name="one_person_per_incident"),
-        # Individual notices select the people of one jurisdiction (or a country's) at a time.
-        Index("ix_affected_people_incident_jurisdiction", "incident_id", "jurisdiction"),
+        UniqueConstraint("incident_id", "data_set", "identity_key", name="one_person_per_data_set"),
+        # Individual notices select the people of one data set and jurisdiction (or a country's) at a time.
+        Index("ix_affected_people_incident_data_set_jurisdiction", "incident_id", "data_set", "jurisdiction"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"), index=True)
+    data_set: Mapped[str] = mapped_column(String(64), default="entity")
+    """The data set the person's record came from (whose data it is decides who notifies them)."""
     identity_key: Mapped[str] = mapped_column(String(64))
     jurisdiction: Mapped[str] = mapped_column(String(20))
     """Residency (ISO 3166-2 / 3166-1 code) or ``unknown``."""

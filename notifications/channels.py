@@ -26,8 +26,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal, Protocol, runtime_checkable
 
-ChannelName = Literal["email", "sms", "postal", "page"]
-CHANNEL_NAMES: tuple[ChannelName, ...] = ("email", "sms", "postal", "page")
+ChannelName = Literal["email", "sms", "postal", "filing", "page"]
+CHANNEL_NAMES: tuple[ChannelName, ...] = ("email", "sms", "postal", "filing", "page")
+# Two concatenated GSM-7 segments; a longer text is a template mistake, not something to split.
+MAX_SMS_CHARS = 306
 # Metadata travels to providers (e.g. SendGrid custom_args): ids only, never personal data.
 METADATA_KEYS = frozenset({"notice_id", "incident_id", "delivery_id"})
 
@@ -77,12 +79,18 @@ class OutgoingMessage:
 
 @dataclass(frozen=True)
 class Receipt:
-    """The provider's acknowledgement that it accepted a message."""
+    """The provider's acknowledgement that it accepted a message.
+
+    ``handover``: the channel only prepared the message (a letter for the mail house, a filing for a portal);
+    it leaves the firm when a person mails or files it. ``simulated``: nothing left the machine at all.
+    """
 
     provider: str
     provider_message_id: str
     accepted_at: datetime
     status: str
+    handover: bool = False
+    simulated: bool = False
 
     def __post_init__(self) -> None:
         if self.accepted_at.tzinfo is None or self.accepted_at.utcoffset() is None:
@@ -195,9 +203,14 @@ def parse_retry_after(value: str | None) -> float | None:
 
 @runtime_checkable
 class Channel(Protocol):
-    """Something that delivers one message and says whether the provider took it."""
+    """Something that delivers one message and says whether the provider took it.
+
+    ``simulated`` is true for channels that deliver nothing (the in-memory ones): they may serve an
+    exercise, never a real incident.
+    """
 
     name: str
+    simulated: bool
 
     def send(self, message: OutgoingMessage) -> Receipt:
         """Deliver ``message`` or raise :class:`DeliveryError`."""
@@ -221,6 +234,8 @@ class InMemoryChannel:
     fail, optionally after "accepting" the message, which is what a lost
     provider response looks like to the caller.
     """
+
+    simulated = True
 
     def __init__(self, name: str, *, clock: Callable[[], datetime] = utcnow) -> None:
         self.name = name
@@ -291,7 +306,8 @@ class InMemoryChannel:
             provider=f"memory-{self.name}",
             provider_message_id=f"mem-{digest[:24]}",
             accepted_at=self._clock(),
-            status="accepted",
+            status="simulated",
+            simulated=True,
         )
         self._receipts[message.idempotency_key] = receipt
         self.sent.append(message)

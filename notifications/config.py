@@ -113,6 +113,7 @@ _LIVE_REQUIRED: dict[str, tuple[str, ...]] = {
     "email": ("sendgrid_api_key", "email_from"),
     "sms": ("twilio_account_sid", "twilio_auth_token", "twilio_from_number"),
     "postal": ("postal_sender_block",),
+    "filing": ("postal_sender_block",),
     "page": ("pagerduty_routing_key",),
 }
 
@@ -128,17 +129,19 @@ def _missing_live_settings(name: str, settings: NotificationSettings) -> list[st
     return missing
 
 
-def _postal_dir(settings: NotificationSettings) -> Path:
+def _outbox_dir(settings: NotificationSettings, name: str) -> Path:
     assert settings.postal_outbox_dir is not None  # filled in by the validator
-    return settings.postal_outbox_dir
+    # Filings go beside the letters: the same outbox root, their own folder.
+    return settings.postal_outbox_dir if name == "postal" else settings.postal_outbox_dir.parent / "filings"
 
 
 def _memory_channel(name: str, settings: NotificationSettings) -> Channel:
     # Imported here so the memory backend never loads reportlab unless postal is asked for.
-    if name == "postal":
-        from notifications.postal import PostalLetterChannel
+    if name in ("postal", "filing"):
+        from notifications.postal import FilingChannel, PostalLetterChannel
 
-        return PostalLetterChannel(_postal_dir(settings), settings.postal_sender_block or MEMORY_SENDER_BLOCK)
+        kind = PostalLetterChannel if name == "postal" else FilingChannel
+        return kind(_outbox_dir(settings, name), MEMORY_SENDER_BLOCK, simulated=True)
     return InMemoryChannel(name)
 
 
@@ -163,11 +166,12 @@ def _live_channel(name: str, settings: NotificationSettings) -> Channel:
             base_url=settings.twilio_base_url,
             timeout=timeout,
         )
-    if name == "postal":
-        from notifications.postal import PostalLetterChannel
+    if name in ("postal", "filing"):
+        from notifications.postal import FilingChannel, PostalLetterChannel
 
         assert settings.postal_sender_block is not None
-        return PostalLetterChannel(_postal_dir(settings), settings.postal_sender_block)
+        kind = PostalLetterChannel if name == "postal" else FilingChannel
+        return kind(_outbox_dir(settings, name), settings.postal_sender_block)
     from notifications.pagerduty import PagerDutyChannel
 
     assert settings.pagerduty_routing_key is not None

@@ -34,6 +34,7 @@ class PagerDutyChannel:
 
     name = "page"
     provider = "pagerduty"
+    simulated = False
 
     def __init__(
         self,

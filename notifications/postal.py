@@ -60,14 +60,20 @@ _manifest_lock = threading.Lock()
 
 
 class PostalLetterChannel:
-    """Renders each message as a PDF letter in ``outbox_dir`` and lists it in the manifest."""
+    """Renders each message as a PDF letter in ``outbox_dir`` and lists it in the manifest.
+
+    Writing the letter is a hand-over (the receipt says so): it leaves the firm when the mail house or a
+    person mails the batch. ``simulated`` letters (an exercise's) carry a test sender and count for nothing.
+    """
 
     name = "postal"
     provider = PROVIDER
 
-    def __init__(self, outbox_dir: Path, sender_block: str, *, font_path: Path | None = DEJAVU_SANS) -> None:
+    def __init__(self, outbox_dir: Path, sender_block: str, *, font_path: Path | None = DEJAVU_SANS,
+                 simulated: bool = False) -> None:
         self.outbox_dir = Path(outbox_dir)
         self._sender_block = sender_block
+        self.simulated = simulated
         self._font, self._bold_font, self.unicode_font = _register_fonts(font_path)
 
     def send(self, message: OutgoingMessage) -> Receipt:
@@ -112,7 +118,11 @@ class PostalLetterChannel:
         accepted_at = utcnow()
         self._append_manifest(key, target.name, digest, accepted_at)
         logger.info("postal letter written notice_id=%s file=%s sha256=%s", notice_id, target.name, digest)
-        return Receipt(provider=PROVIDER, provider_message_id=digest, accepted_at=accepted_at, status="written")
+        return self._receipt(digest, accepted_at)
+
+    def _receipt(self, digest: str, accepted_at: datetime) -> Receipt:
+        return Receipt(provider=self.provider, provider_message_id=digest, accepted_at=accepted_at, status="written",
+                       handover=True, simulated=self.simulated)
 
     def render(self, message: OutgoingMessage) -> bytes:
         """The letter as PDF bytes; deterministic for the same message (no timestamps or random ids)."""
@@ -194,7 +204,7 @@ class PostalLetterChannel:
             self._append_manifest(key, target.name, digest, accepted_at)
         else:
             accepted_at = datetime.fromisoformat(row["created_at"])
-        return Receipt(provider=PROVIDER, provider_message_id=digest, accepted_at=accepted_at, status="written")
+        return self._receipt(digest, accepted_at)
 
     def _manifest_row(self, key: str) -> dict[str, str] | None:
         manifest = self.outbox_dir / MANIFEST_NAME
@@ -273,3 +283,11 @@ def _run_flowable(lines: list[str], body: ParagraphStyle) -> Flowable:
         items = [ListItem(Paragraph(escape(line.lstrip()[2:]), body), leftIndent=12) for line in lines]
         return ListFlowable(items, bulletType="bullet", start="\u2022", leftIndent=12, bulletFontName=body.fontName)
     return Paragraph("<br/>".join(escape(line) for line in lines), body)
+
+
+class FilingChannel(PostalLetterChannel):
+    """A notice to a regulator, agency or the media, written as a PDF filing package for a person to submit
+    (through the regulator's portal, by mail, as a press release); it counts once that person records it."""
+
+    name = "filing"
+    provider = "filing-package"

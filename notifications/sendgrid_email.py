@@ -61,6 +61,7 @@ class SendGridEmailChannel:
 
     name = "email"
     provider = "sendgrid"
+    simulated = False
 
     def __init__(
         self,

@@ -55,7 +55,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound, meta, select_autoescape
+from jinja2 import BaseLoader, DictLoader, FileSystemLoader, StrictUndefined, TemplateNotFound, meta, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 
 Audience = Literal["individual", "regulator", "cra", "media", "data_owner"]
@@ -70,7 +70,11 @@ class NoticeTemplateNotFound(LookupError):
 
 @dataclass(frozen=True)
 class RenderedNotice:
-    """A rendered notice and the hashes that identify its content."""
+    """A rendered notice and the hashes that identify its content.
+
+    ``templates`` is the snapshot of every template source the notice was rendered from (name → source):
+    store it, and :func:`render_snapshot` renders the same notice later whatever happened to the files.
+    """
 
     subject: str | None
     text: str
@@ -78,6 +82,58 @@ class RenderedNotice:
     template_name: str
     template_version: str
     content_hash: str
+    templates: dict[str, str]
+
+
+def _environment(loader: BaseLoader) -> SandboxedEnvironment:
+    return SandboxedEnvironment(
+        loader=loader,
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False, default=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+
+
+def version_of(templates: dict[str, str]) -> str:
+    """sha256 (12 hex) over the names and sources of a template snapshot."""
+    digest = hashlib.sha256()
+    for name in sorted(templates):
+        digest.update(name.encode() + b"\0" + templates[name].encode() + b"\0")
+    return digest.hexdigest()[:12]
+
+
+def content_hash(template_version: str, context: dict[str, Any]) -> str:
+    """What a notice's content is addressed by: its template version and its context."""
+    return hashlib.sha256(f"{template_version}\n{canonical_json(context)}".encode()).hexdigest()
+
+
+def _render_parts(env: SandboxedEnvironment, prefix: str, names: set[str], ctx: dict[str, Any]
+                  ) -> tuple[str | None, str, str | None]:
+    text = env.get_template(f"{prefix}.txt").render(ctx).strip() + "\n"
+    subject_name, html_name = f"{prefix}.subject.txt", f"{prefix}.html"
+    subject = " ".join(env.get_template(subject_name).render(ctx).split()) if subject_name in names else None
+    html = env.get_template(html_name).render(ctx) if html_name in names else None
+    return subject, text, html
+
+
+@lru_cache(maxsize=256)
+def _snapshot_environment(key: str, items: tuple[tuple[str, str], ...]) -> SandboxedEnvironment:
+    return _environment(DictLoader(dict(items)))
+
+
+def render_snapshot(templates: dict[str, str], template_name: str, context: dict[str, Any]) -> RenderedNotice:
+    """Render a notice from a stored template snapshot (see :class:`RenderedNotice`), never from the files."""
+    if not template_name.endswith(".txt") or template_name not in templates:
+        raise NoticeTemplateNotFound(f"the snapshot has no template {template_name}")
+    version = version_of(templates)
+    env = _snapshot_environment(version, tuple(sorted(templates.items())))
+    prefix = template_name.removesuffix(".txt")
+    subject, text, html = _render_parts(env, prefix, set(templates), dict(context))
+    return RenderedNotice(subject=subject, text=text, html=html, template_name=template_name,
+                          template_version=version, content_hash=content_hash(version, context),
+                          templates=dict(templates))
 
 
 class NoticeRenderer:
@@ -85,14 +141,7 @@ class NoticeRenderer:
 
     def __init__(self, template_dir: Path | None = None) -> None:
         self.template_dir = Path(template_dir) if template_dir is not None else TEMPLATE_DIR
-        self.env = SandboxedEnvironment(
-            loader=FileSystemLoader(self.template_dir),
-            autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False, default=False),
-            undefined=StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=False,
-        )
+        self.env = _environment(FileSystemLoader(self.template_dir))
         self._refs_cache: dict[tuple[str, bytes], tuple[str, ...]] = {}
 
     def candidates(self, audience: str, channel: str, jurisdiction: str | None) -> list[str]:
@@ -119,33 +168,22 @@ class NoticeRenderer:
 
     def render(self, audience: str, channel: str, jurisdiction: str | None, context: dict[str, Any]) -> RenderedNotice:
         prefix = self.resolve(audience, channel, jurisdiction)
-        text_name = f"{prefix}.txt"
-        subject_name = f"{prefix}.subject.txt" if self._exists(f"{prefix}.subject.txt") else None
-        html_name = f"{prefix}.html" if self._exists(f"{prefix}.html") else None
+        names = [n for n in (f"{prefix}.txt", f"{prefix}.subject.txt", f"{prefix}.html") if self._exists(n)]
+        templates = self.snapshot(names)
+        version = version_of(templates)
+        subject, text, html = _render_parts(self.env, prefix, set(names), dict(context))
+        return RenderedNotice(subject=subject, text=text, html=html, template_name=f"{prefix}.txt",
+                              template_version=version, content_hash=content_hash(version, context),
+                              templates=templates)
 
-        version = self.template_version([n for n in (text_name, subject_name, html_name) if n])
-        ctx = dict(context)
-        content_hash = hashlib.sha256(f"{version}\n{canonical_json(ctx)}".encode()).hexdigest()
-
-        text = self.env.get_template(text_name).render(ctx).strip() + "\n"
-        subject = " ".join(self.env.get_template(subject_name).render(ctx).split()) if subject_name else None
-        html = self.env.get_template(html_name).render(ctx) if html_name else None
-        return RenderedNotice(
-            subject=subject,
-            text=text,
-            html=html,
-            template_name=text_name,
-            template_version=version,
-            content_hash=content_hash,
-        )
+    def snapshot(self, names: list[str]) -> dict[str, str]:
+        """The sources of ``names`` and of everything they include or extend."""
+        return {name: self.env.loader.get_source(self.env, name)[0]  # type: ignore[union-attr]
+                for name in sorted(self._closure(names))}
 
     def template_version(self, names: list[str]) -> str:
         """sha256 (12 hex) over the names and sources of ``names`` and everything they include or extend."""
-        digest = hashlib.sha256()
-        for name in sorted(self._closure(names)):
-            source, _, _ = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
-            digest.update(name.encode() + b"\0" + source.encode() + b"\0")
-        return digest.hexdigest()[:12]
+        return version_of(self.snapshot(names))
 
     def _closure(self, names: list[str]) -> set[str]:
         seen: set[str] = set()

@@ -20,6 +20,7 @@ from twilio.http.response import Response
 from twilio.rest import Client
 
 from notifications.channels import (
+    MAX_SMS_CHARS,
     DeliveryError,
     OutgoingMessage,
     Receipt,
@@ -30,8 +31,6 @@ from notifications.channels import (
 
 logger = logging.getLogger(__name__)
 
-# Two concatenated GSM-7 segments; a longer text is a template mistake, not something to split.
-MAX_SMS_CHARS = 306
 
 
 def _quiet_sdk_logger() -> logging.Logger:
@@ -67,6 +66,7 @@ class TwilioSmsChannel:
 
     name = "sms"
     provider = "twilio"
+    simulated = False
 
     def __init__(
         self,

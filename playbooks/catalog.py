@@ -33,9 +33,22 @@ def _read_yaml(path: Path) -> object:
 
 
 @cache
+def _vocabulary() -> dict[str, dict[str, str]]:
+    raw = _read_yaml(PLAYBOOKS_DIR / "data_elements.yaml")
+    elements, plain = dict(raw["elements"]), dict(raw["plain"])
+    if set(elements) != set(plain):
+        raise CatalogError(f"data_elements.yaml: plain words missing or extra for {sorted(set(elements) ^ set(plain))}")
+    return {"elements": elements, "plain": plain}
+
+
 def data_elements() -> dict[str, str]:
     """The controlled vocabulary of data elements: code → description."""
-    return dict(_read_yaml(PLAYBOOKS_DIR / "data_elements.yaml")["elements"])
+    return _vocabulary()["elements"]
+
+
+def plain_element(code: str) -> str:
+    """How a notice to a person names an element ("Social Security number")."""
+    return _vocabulary()["plain"][code]
 
 
 def _load_dir(directory: Path, model: type[M]) -> dict[str, M]:
@@ -64,6 +77,29 @@ def regimes() -> dict[str, Regime]:
             if unknown := used - vocabulary:
                 raise CatalogError(f"{regime_id}.yaml {version.version}: unknown data elements {sorted(unknown)}")
     return out
+
+
+@cache
+def _guidance() -> dict[str, dict[str, object]]:
+    return dict(_read_yaml(PLAYBOOKS_DIR / "guidance.yaml")["countries"])
+
+
+def guidance(jurisdiction: str, elements: set[str] | frozenset[str]) -> tuple[list[str], list[dict[str, str]]]:
+    """The steps and agency contacts a notice to a person of ``jurisdiction`` gives for the exposed ``elements``.
+
+    ([], []) when the data has no guidance for that country (its notices then need their own template).
+    """
+    country = _guidance().get(jurisdiction.split("-", 1)[0])
+    if country is None:
+        return [], []
+    element_steps: dict[str, str] = country.get("element_steps", {})  # type: ignore[assignment]
+    steps = [element_steps[e] for e in sorted(elements) if e in element_steps]
+    steps += list(country.get("general_steps", []))  # type: ignore[arg-type]
+    contacts: list[dict[str, str]] = []
+    for group in country.get("agencies", []):  # type: ignore[attr-defined]
+        if set(group["when_elements"]) & set(elements):
+            contacts += [dict(c) for c in group["contacts"] if dict(c) not in contacts]
+    return steps, contacts
 
 
 @cache

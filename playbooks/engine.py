@@ -16,7 +16,16 @@ from zoneinfo import ZoneInfo
 
 from playbooks import catalog
 from playbooks.clocks import Interval, compute_deadline, end_of_calendar_year, end_of_local_day, merge_intervals
-from playbooks.facts import UNKNOWN, AffectedGroup, ClientTerms, IncidentFacts, jurisdiction_name
+from playbooks.facts import (
+    ENTITY_DATA_SET,
+    UNKNOWN,
+    AffectedGroup,
+    ClientTerms,
+    IncidentFacts,
+    ResolvedDataSet,
+    jurisdiction_name,
+)
+from playbooks.jurisdictions import covers_jurisdiction
 from playbooks.schema import Clock, ObligationRule, Regime, RegimeVersion
 
 START_WORDS = {
@@ -33,6 +42,9 @@ START_WORDS = {
 UNIT_WORDS = {"hours": "hours", "days": "calendar days", "business_days": "business days"}
 
 
+UNKNOWN_RESIDENCY = "RESIDENCY-UNKNOWN"
+
+
 @dataclass
 class Decision:
     regime: str
@@ -40,7 +52,8 @@ class Decision:
     recipient_kind: str
     recipient: str
     jurisdiction: str
-    required: bool
+    required: bool | None
+    """True: owed; False: not owed (``reason`` says why); None: unknown, counsel must decide."""
     due: datetime | None
     due_date: date | None
     due_text: str
@@ -54,6 +67,12 @@ class Decision:
     timezone: str
     policy_due: datetime | None = None
     notes: list[str] = field(default_factory=list)
+    data_set: str = ENTITY_DATA_SET
+    """The data set the decision is about (``entity``: the entity as a whole, or its data when none are declared)."""
+    recipient_ref: str | None = None
+    """For a notice to a data owner: ``client:<id>``, the client whose data it is; None when not identified."""
+    counts: dict[str, int] = field(default_factory=dict)
+    """Covered people per jurisdiction that this decision concerns (what a notice under it may state)."""
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
@@ -73,17 +92,32 @@ class Context:
     as_of: datetime
     holds: tuple[Interval, ...]
     policy_target_days: int
+    data_set: ResolvedDataSet
+    client_name: str | None = None
+    """The name of the client whose data the data set is, when there is one."""
 
     @property
     def tz(self) -> str:
         return self.facts.entity.timezone
 
+    @property
+    def roles(self) -> set[str]:
+        """US laws say owner/licensee and service provider; GDPR-style laws controller and processor."""
+        return set().union(*(ROLE_EQUIVALENTS[r] for r in self.data_set.roles))
+
+    @property
+    def sectors(self) -> frozenset[str]:
+        return self.data_set.sectors
+
+    def capacity(self) -> str:
+        """'data owner', or 'service provider for Mercy Health's data (data set phi)'."""
+        words = ", ".join(self.data_set.roles).replace("_", " ")
+        if self.data_set.client is not None:
+            return f"{words} for {self.client_name or self.data_set.client}'s data (data set {self.data_set.id})"
+        return words if self.data_set.id == ENTITY_DATA_SET else f"{words} (data set {self.data_set.id})"
+
 
 # --- coverage --------------------------------------------------------------------------------
-
-
-def _matches(code: str, residents_of: Iterable[str]) -> bool:
-    return any(code == r or code.startswith(r + "-") for r in residents_of)
 
 
 def _elements_words(elements: Iterable[str]) -> str:
@@ -112,7 +146,7 @@ def coverage(version: RegimeVersion, groups: Sequence[AffectedGroup]) -> Coverag
         elements = frozenset(g.elements)
         is_covered = version.personal_information.covers(elements)
         everywhere += g.count if is_covered else 0
-        if g.jurisdiction == UNKNOWN or not _matches(g.jurisdiction, version.applies_to.residents_of):
+        if g.jurisdiction == UNKNOWN or not covers_jurisdiction(version.applies_to.residents_of, g.jurisdiction):
             continue
         if is_covered:
             covered[g.jurisdiction] = covered.get(g.jurisdiction, 0) + g.count
@@ -252,15 +286,9 @@ ROLE_EQUIVALENTS = {
 }
 
 
-def entity_roles(facts: IncidentFacts) -> set[str]:
-    """US laws say owner/licensee and service provider; GDPR-style laws controller and processor."""
-    return set().union(*(ROLE_EQUIVALENTS[r] for r in facts.entity.roles))
-
-
 def _regime_gate(ctx: Context, regime: Regime, version: RegimeVersion, cov: Coverage) -> str | None:
     """Why the whole regime does not apply, or None if it may."""
-    f = ctx.facts
-    sectors = set(f.entity.sectors)
+    sectors = ctx.sectors
     applies = version.applies_to
     if version.status == "not_in_force":
         return f"{regime.name} is not in force ({version.confidence_notes or 'status recorded in the rule data'})"
@@ -273,8 +301,8 @@ def _regime_gate(ctx: Context, regime: Regime, version: RegimeVersion, cov: Cove
     if exempt := sectors & set(applies.sectors_exempt):
         return f"the entity is exempt or deemed compliant as {', '.join(sorted(exempt)).replace('_', ' ')}" + (
             f" ({applies.text})" if applies.text else "")
-    if not entity_roles(f) & set(applies.roles):
-        return f"{regime.name} does not bind an entity acting as {', '.join(f.entity.roles).replace('_', ' ')}"
+    if not ctx.roles & set(applies.roles):
+        return f"{regime.name} does not bind an entity acting as {ctx.capacity()}"
     if not cov.residents and cov.uncovered and not applies.entity_based:
         elements = cov.uncovered_elements[0]
         return (f"{_elements_words(elements)} {'is' if len(elements) == 1 else 'are'} not personal information "
@@ -308,6 +336,7 @@ def _threshold_json(rule: ObligationRule, count: int) -> dict[str, Any] | None:
 
 
 def evaluate_regime(ctx: Context, regime: Regime) -> list[Decision]:
+    """Every rule of the regime's version in force at discovery, for the context's data set."""
     f = ctx.facts
     discovery_day = f.discovered_at.astimezone(ZoneInfo(ctx.tz)).date()
     version = regime.version_on(discovery_day)
@@ -317,11 +346,11 @@ def evaluate_regime(ctx: Context, regime: Regime) -> list[Decision]:
         gate: str | None = f"no version of {regime.name} was in force on {discovery_day.isoformat()} (discovery)"
         cov = Coverage({}, {}, ())
     else:
-        cov = coverage(version, f.groups())
+        cov = coverage(version, f.groups(None if version.applies_to.entity_based else ctx.data_set.id))
         gate = _regime_gate(ctx, regime, version, cov)
     encryption = _encryption_excuse(ctx, version)
     harm_exception = _harm_exception_used(ctx, version)
-    sectors = set(f.entity.sectors)
+    sectors = ctx.sectors
     decisions: list[Decision] = []
     individual: ClockResult | None = None
     # Individual rules first: other clocks may be anchored to them.
@@ -332,15 +361,28 @@ def evaluate_regime(ctx: Context, regime: Regime) -> list[Decision]:
         for jurisdiction in jurisdictions:
             if rule.per_jurisdiction:
                 count = cov.residents.get(jurisdiction, 0)
+                counts = {jurisdiction: count} if count else {}
             elif rule.threshold and rule.threshold.measure == "total":
-                count = cov.everywhere
+                count, counts = cov.everywhere, dict(cov.residents)
             else:
-                count = cov.total
+                count, counts = cov.total, dict(cov.residents)
             thr = _threshold_json(rule, count)
 
-            def no(reason: str, thr: dict[str, Any] | None = thr, jurisdiction: str = jurisdiction,
-                   rule: ObligationRule = rule) -> None:
-                decisions.append(_decision(regime, version, rule, jurisdiction, ctx.tz, False, reason, threshold=thr))
+            def decide(required: bool | None, reason: str, clock: ClockResult | None = None,
+                       thr: dict[str, Any] | None = thr, jurisdiction: str = jurisdiction, rule: ObligationRule = rule,
+                       counts: dict[str, int] = counts) -> Decision:
+                d = _decision(regime, version, rule, jurisdiction, ctx.tz, required, reason, clock, thr)
+                d.data_set, d.counts = ctx.data_set.id, counts
+                if rule.recipient_kind == "data_owner":
+                    client = ctx.data_set.client
+                    d.recipient_ref = f"client:{client}" if client else None
+                    d.recipient = (f"{ctx.client_name or client} ({rule.recipient})" if client else
+                                   f"{rule.recipient} (not identified: name the client in the incident's data_sets)")
+                decisions.append(d)
+                return d
+
+            def no(reason: str) -> None:
+                decide(False, reason)
 
             if gate:
                 no(gate)
@@ -348,12 +390,12 @@ def evaluate_regime(ctx: Context, regime: Regime) -> list[Decision]:
             if encryption and rule.recipient_kind != "record":
                 no(encryption)
                 continue
-            if not entity_roles(f) & set(rule.roles):
-                no(f"owed by a {' or '.join(rule.roles).replace('_', ' ')}; the entity acts as "
-                   f"{', '.join(f.entity.roles).replace('_', ' ')}")
+            if not ctx.roles & set(rule.roles):
+                no(f"owed by a {' or '.join(rule.roles).replace('_', ' ')}; the firm acts as {ctx.capacity()}")
                 continue
             if rule.requires_sectors and not sectors & set(rule.requires_sectors):
-                no(f"owed only by {', '.join(rule.requires_sectors).replace('_', ' ')} entities")
+                no(f"owed only by {', '.join(rule.requires_sectors).replace('_', ' ')} entities"
+                   + (f" (as to this data: {ctx.capacity()})" if ctx.data_set.id != ENTITY_DATA_SET else ""))
                 continue
             if excluded := sectors & set(rule.excluded_sectors):
                 no(f"not owed by {', '.join(sorted(excluded)).replace('_', ' ')} entities")
@@ -389,17 +431,22 @@ def evaluate_regime(ctx: Context, regime: Regime) -> list[Decision]:
             if rule.recipient_kind == "individual" and individual is None:
                 individual = chosen
             reason = _required_reason(regime, cov, rule, count, jurisdiction, harm_exception)
-            d = _decision(regime, version, rule, jurisdiction, ctx.tz, True, reason, chosen, thr)
+            if ctx.data_set.id != ENTITY_DATA_SET:
+                reason += f"; the firm acts as {ctx.capacity()}"
+            d = decide(True, reason, chosen)
             if d.due is None and not chosen.suspended and chosen.start_at is not None:
-                d.policy_due = end_of_local_day(
-                    chosen.start_at.astimezone(ZoneInfo(ctx.tz)).date() + timedelta(days=ctx.policy_target_days),
-                    ZoneInfo(ctx.tz))
+                d.policy_due = policy_target(chosen.start_at, ctx.tz, ctx.policy_target_days)
                 d.notes.append(f"no fixed legal deadline; firm policy target {ctx.policy_target_days} days "
                                "(policy, not law)")
             if version.confidence != "high":
                 d.notes.append(f"rule confidence {version.confidence}: {version.confidence_notes or 'verify'}")
-            decisions.append(d)
     return decisions
+
+
+def policy_target(start: datetime, tz: str, days: int) -> datetime:
+    """The firm's own target where the law sets no fixed period: end of the local day ``days`` after the start."""
+    zone = ZoneInfo(tz)
+    return end_of_local_day(start.astimezone(zone).date() + timedelta(days=days), zone)
 
 
 def _required_reason(regime: Regime, cov: Coverage, rule: ObligationRule, count: int, jurisdiction: str,
@@ -430,6 +477,7 @@ def evaluate_contract(ctx: Context, client: ClientTerms) -> Decision:
         source_url=None,
         timezone=ctx.tz,
         threshold=None,
+        recipient_ref=f"client:{client.id}",
     )
     if client.firm_role != "service_provider":
         return Decision(**base, required=False, due=None, due_date=None, due_text="not required",
@@ -440,6 +488,24 @@ def evaluate_contract(ctx: Context, client: ClientTerms) -> Decision:
                     due_text=f"within {client.notice_hours} hours of discovery under the contract",
                     clock_start={"event": "discovery", "at": f.discovered_at},
                     reason=f"the firm holds {client.name}'s data as its service provider")
+
+
+def evaluate_unknown_residency(ctx: Context) -> Decision | None:
+    """People of a data set the firm owns whose residency could not be determined: no law can be applied to them,
+    so whether they are notified is counsel's decision, never a silent no."""
+    unknown = sum(g.count for g in ctx.facts.groups(ctx.data_set.id) if g.jurisdiction == UNKNOWN)
+    if not unknown or not ctx.data_set.firm_owned:
+        return None
+    return Decision(
+        regime=UNKNOWN_RESIDENCY, rule_key="individuals", recipient_kind="individual",
+        recipient="Affected people whose residency could not be determined", jurisdiction=UNKNOWN, required=None,
+        due=None, due_date=None, due_text="unknown: no law could be applied",
+        clock_start={"event": "discovery", "at": ctx.facts.discovered_at}, threshold=None,
+        reason=(f"{unknown} affected people's residency could not be determined, so no notification law could be "
+                "applied to them: counsel must decide whether they are notified (or fix their residency and "
+                "re-import the extract)"),
+        citation="none: residency unknown", rule_version=f"{UNKNOWN_RESIDENCY}@1", confidence="low",
+        source_url=None, timezone=ctx.tz, data_set=ctx.data_set.id, counts={UNKNOWN: unknown})
 
 
 def holds_from(facts: IncidentFacts, recorded: Iterable[Interval] = ()) -> tuple[Interval, ...]:
@@ -456,7 +522,11 @@ def evaluate(
     policy_target_days: int = 30,
     regimes: Iterable[Regime] | None = None,
 ) -> list[Decision]:
-    """Every decision for every regime considered, contracts first, then regimes by id."""
+    """Every decision for every regime considered: contracts first, then each regime by id, per data set.
+
+    A regime about the entity and the incident (``entity_based``: SEC, NYDFS...) is evaluated once for the
+    entity; a regime about personal information once per data set, with the firm's role and sectors for it.
+    """
     if as_of.tzinfo is None:
         raise ValueError("as_of must be an aware datetime")
     # Only what was known at as_of counts: later events are ignored, a hold ending later is still in effect.
@@ -464,10 +534,24 @@ def evaluate(
         "events": [e for e in facts.events if e.at <= as_of],
         "determined_at": facts.determined_at if facts.determined_at and facts.determined_at <= as_of else None,
     })
-    known_holds = [Interval(h.start, h.end if h.end is not None and h.end <= as_of else None)
-                   for h in holds_from(facts, holds) if h.start <= as_of]
-    ctx = Context(facts, as_of, tuple(known_holds), policy_target_days)
-    out = [evaluate_contract(ctx, c) for c in clients]
+    known_holds = tuple(Interval(h.start, h.end if h.end is not None and h.end <= as_of else None)
+                        for h in holds_from(facts, holds) if h.start <= as_of)
+    names = {c.id: c.name for c in clients}
+    data_sets = facts.data_sets_for({c.id: c.firm_role for c in clients})
+    contexts = [Context(facts, as_of, known_holds, policy_target_days, ds, names.get(ds.client or ""))
+                for ds in data_sets]
+    # Entity-based regimes see the entity: its own roles and sectors.
+    entity = Context(facts, as_of, known_holds, policy_target_days,
+                     ResolvedDataSet(ENTITY_DATA_SET, None, tuple(facts.entity.roles), frozenset(facts.entity.sectors),
+                                     tuple(facts.data_elements)))
+    out = [evaluate_contract(entity, c) for c in clients]
+    for ctx in contexts:
+        if (d := evaluate_unknown_residency(ctx)) is not None:
+            out.append(d)
     for regime in regimes if regimes is not None else catalog.regimes().values():
-        out.extend(evaluate_regime(ctx, regime))
+        if any(v.applies_to.entity_based for v in regime.versions):
+            out.extend(evaluate_regime(entity, regime))
+            continue
+        for ctx in contexts:
+            out.extend(evaluate_regime(ctx, regime))
     return out

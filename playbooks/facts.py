@@ -8,6 +8,8 @@ residency could not be determined.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Annotated, Literal
@@ -20,6 +22,15 @@ from playbooks.catalog import data_elements
 from playbooks.schema import EventType, Role, Sector
 
 UNKNOWN = "unknown"
+# The data set of an incident that declares none: the entity's own data, with the entity's roles and sectors.
+ENTITY_DATA_SET = "entity"
+# HIPAA status attaches to the protected health information an entity holds, not to the entity's other data:
+# with explicit data sets it is declared per data set.
+DATA_SCOPED_SECTORS = frozenset({"hipaa_covered_entity", "hipaa_business_associate"})
+OWNER_ROLES = frozenset({"data_owner", "controller"})
+VENDOR_ROLES = frozenset({"service_provider", "processor"})
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
 
 
 class _Strict(BaseModel):
@@ -58,6 +69,15 @@ class Entity(_Strict):
     roles: list[Role] = Field(default_factory=lambda: ["data_owner"], min_length=1)
     sectors: list[Sector] = Field(default_factory=list)
     contact: str | None = Field(default=None, description="Contact line printed on notices (phone, email, address).")
+    country: str | None = Field(default=None, description="ISO 3166-1 code of the entity's home country: whose "
+                                "letter people of unknown residency get, if counsel decides to notify them.")
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, value: str | None) -> str | None:
+        if value is not None and ("-" in value or jurisdiction_name(value) is None):
+            raise ValueError(f"unknown country code {value!r} (use ISO 3166-1 alpha-2, like 'US')")
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -97,11 +117,12 @@ class Risk(_Strict):
 
 
 class AffectedGroup(_Strict):
-    """People in one jurisdiction with the same exposed elements (produced by scoping)."""
+    """People of one data set in one jurisdiction with the same exposed elements (produced by scoping)."""
 
     jurisdiction: str
     elements: list[str]
     count: int = Field(ge=0)
+    data_set: str = ENTITY_DATA_SET
 
     _j = field_validator("jurisdiction")(classmethod(lambda cls, v: check_jurisdiction(v)))
     _e = field_validator("elements")(classmethod(lambda cls, v: check_elements(v)))
@@ -115,25 +136,110 @@ class MatterTerms(_Strict):
     notice_hours: int | None = Field(default=None, gt=0)
 
 
+def normalize_contact(channel: str, contact: str) -> str:
+    """A notice contact checked against its channel: an e-mail address, an E.164 number or a postal block."""
+    value = contact.strip()
+    if channel == "email":
+        if not _EMAIL.match(value):
+            raise ValueError("notice_contact must be an e-mail address for notice_channel email")
+        return value
+    if channel == "sms":
+        compact = re.sub(r"[\s().-]", "", value)
+        if not _E164.match(compact):
+            raise ValueError("notice_contact must be a phone number in international format (+15551234567) "
+                             "for notice_channel sms")
+        return compact
+    lines = [line.strip() for line in re.split(r"\n|;", value) if line.strip()]
+    if len(lines) < 2:
+        raise ValueError("notice_contact must be a postal address of at least two lines (separate lines with "
+                         "newlines or ';') for notice_channel postal")
+    return "\n".join(lines)
+
+
 class ClientTerms(_Strict):
     """Contractual notice terms of a client whose data is involved.
 
     An incident names a registered client by id, or one of its matters as ``client-id/matter-id``.
+    ``notice_contact`` must suit ``notice_channel``: an e-mail address, an international phone number, or a
+    postal address.
     """
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
-    name: str
+    name: str = Field(min_length=1)
     firm_role: Literal["service_provider", "data_owner"] = "service_provider"
     notice_hours: int = Field(default=24, gt=0)
     notice_contact: str
     notice_channel: Literal["email", "sms", "postal"] = "email"
+    notice_attention: str | None = Field(
+        default=None, description="Who the notice is addressed to at the client (e.g. 'General Counsel').")
     contract_reference: str | None = None
     matters: list[MatterTerms] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _contact_suits_channel(self) -> ClientTerms:
+        self.notice_contact = normalize_contact(self.notice_channel, self.notice_contact)
+        return self
+
+
+class DataSet(_Strict):
+    """One body of affected data and the firm's capacity for it.
+
+    The firm's own records (``client`` unset) it holds as data owner / controller; a client's data it
+    usually holds as that client's service provider / processor, and then the laws' duties run to the
+    client (notify the owner), not to the people. Each law is evaluated per data set with its role and
+    sectors, so a HIPAA business associate's status applies only to the PHI it holds for that client.
+    """
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
+    client: str | None = Field(default=None, description="The client whose data this is; unset: the firm's own.")
+    role: Role | None = Field(default=None, description="The firm's role for this data. Default: data_owner for the "
+                              "firm's own data; the client's firm_role for a client's data.")
+    sectors: list[Sector] | None = Field(default=None, description="The firm's regulatory status for this data "
+                                         "(hipaa_business_associate for PHI held for a covered entity). Default: "
+                                         "the entity's sectors other than HIPAA ones for the firm's own data; none "
+                                         "for a client's data.")
+    description: str | None = None
+    data_elements: list[str] | None = None
+    affected: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
+
+    _e = field_validator("data_elements")(classmethod(lambda cls, v: v if v is None else check_elements(v)))
+
+    @field_validator("id")
+    @classmethod
+    def _reserved(cls, value: str) -> str:
+        if value == ENTITY_DATA_SET:
+            raise ValueError(f"{ENTITY_DATA_SET!r} is reserved for the entity's data when no data sets are declared")
+        return value
+
+    @field_validator("affected")
+    @classmethod
+    def _codes(cls, value: dict[str, int]) -> dict[str, int]:
+        for code in value:
+            check_jurisdiction(code)
+        return value
+
+
+@dataclass(frozen=True)
+class ResolvedDataSet:
+    """A data set with its effective roles, sectors, client and elements (see :meth:`IncidentFacts.data_sets_for`)."""
+
+    id: str
+    client: str | None
+    roles: tuple[str, ...]
+    sectors: frozenset[str]
+    elements: tuple[str, ...]
+    description: str | None = None
+
+    @property
+    def firm_owned(self) -> bool:
+        return bool(OWNER_ROLES & set(self.roles))
 
 
 class IncidentFacts(_Strict):
     title: str = Field(min_length=1)
     summary: str | None = Field(default=None, description="What happened, in plain words (used in notices).")
+    exercise: bool = Field(default=False, description="A drill or tabletop exercise: deliveries are simulated "
+                           "(memory channels only) and no obligation is ever marked met.")
     entity: Entity
     discovered_at: AwareDatetime
     determined_at: AwareDatetime | None = None
@@ -143,9 +249,12 @@ class IncidentFacts(_Strict):
     encrypted: bool = False
     encryption_key_compromised: bool = False
     affected: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
+    data_sets: list[DataSet] | None = Field(
+        default=None, description="Whose data was affected and in which capacity the firm holds it. Unset: one "
+        "data set, the entity's own, with the entity's roles and sectors.")
     affected_groups: list[AffectedGroup] | None = Field(
-        default=None, description="Per-jurisdiction counts by exposed elements; written by `breachclock scope`."
-    )
+        default=None, description="Per-jurisdiction counts by data set and exposed elements; written by "
+        "`breachclock scope`.")
     clients: list[str | ClientTerms] = Field(default_factory=list)
     risk: Risk = Field(default_factory=Risk)
     measures_taken: list[str] = Field(default_factory=list)
@@ -167,13 +276,96 @@ class IncidentFacts(_Strict):
             raise ValueError("determined_at is before discovered_at")
         if self.encryption_key_compromised and not self.encrypted:
             raise ValueError("encryption_key_compromised is true but encrypted is false")
+        roles = set(self.entity.roles)
+        if self.data_sets is None:
+            if roles & OWNER_ROLES and roles & VENDOR_ROLES:
+                raise ValueError("entity.roles: the firm cannot be both owner and service provider of the same data; "
+                                 "declare data_sets saying whose data is whose")
+        else:
+            self._check_data_sets()
+        if self.affected_groups is not None:
+            known = {d.id for d in self.data_sets} if self.data_sets is not None else {ENTITY_DATA_SET}
+            if unknown := sorted({g.data_set for g in self.affected_groups} - known):
+                raise ValueError(f"affected_groups: unknown data set(s) {', '.join(unknown)}")
         return self
 
-    def groups(self) -> list[AffectedGroup]:
-        """People by jurisdiction and exposed elements; the incident-wide list when not scoped per person."""
+    def _check_data_sets(self) -> None:
+        assert self.data_sets is not None
+        ids = [d.id for d in self.data_sets]
+        if not ids:
+            raise ValueError("data_sets: list at least one data set, or leave it out")
+        if dupes := sorted({i for i in ids if ids.count(i) > 1}):
+            raise ValueError(f"data_sets: duplicate id(s) {', '.join(dupes)}")
+        if scoped := sorted(set(self.entity.sectors) & DATA_SCOPED_SECTORS):
+            raise ValueError(f"entity.sectors: with data_sets, {', '.join(scoped)} is declared on the data sets "
+                             "holding that health information (data_sets[].sectors), not on the whole entity")
+        named = self.client_ids()
+        for d in self.data_sets:
+            if d.client is not None and d.client not in named:
+                raise ValueError(f"data_sets: {d.id}: client {d.client!r} is not among the incident's clients")
+            if d.client is None and d.role in VENDOR_ROLES:
+                raise ValueError(f"data_sets: {d.id}: a {d.role.replace('_', ' ')} holds someone else's data: "
+                                 "name the client it belongs to")
+            if d.client is None and "hipaa_business_associate" in (d.sectors or ()):
+                raise ValueError(f"data_sets: {d.id}: a business associate holds PHI for a covered entity: "
+                                 "name that client")
+        if self.affected and not self.affected_groups:
+            if len(self.data_sets) == 1 and not self.data_sets[0].affected:
+                self.data_sets[0].affected = dict(self.affected)
+            else:
+                total: dict[str, int] = {}
+                for d in self.data_sets:
+                    for code, n in d.affected.items():
+                        total[code] = total.get(code, 0) + n
+                if total != self.affected:
+                    raise ValueError("affected: with several data sets, give the counts per data set "
+                                     "(data_sets[].affected); the incident's totals are their sum")
+
+    def client_ids(self) -> list[str]:
+        """The ids of the clients the incident names (a matter reference counts for its client)."""
+        return [c.id if isinstance(c, ClientTerms) else c.partition("/")[0] for c in self.clients]
+
+    def data_sets_for(self, firm_roles: dict[str, str] | None = None) -> list[ResolvedDataSet]:
+        """The data sets with their effective roles and sectors.
+
+        ``firm_roles`` maps a client id to the firm's role for it (the client's ``firm_role``), for clients
+        named by reference; inline client terms carry their own.
+        """
+        roles_of = {c.id: c.firm_role for c in self.clients if isinstance(c, ClientTerms)} | dict(firm_roles or {})
+        if self.data_sets is None:
+            client = None
+            if set(self.entity.roles) & VENDOR_ROLES:
+                # Whose data a vendor holds is known only when exactly one client is a service-provider client.
+                vendors = [cid for cid in self.client_ids() if roles_of.get(cid, "service_provider") != "data_owner"]
+                client = vendors[0] if len(vendors) == 1 else None
+            return [ResolvedDataSet(ENTITY_DATA_SET, client, tuple(self.entity.roles), frozenset(self.entity.sectors),
+                                    tuple(self.data_elements))]
+        out = []
+        inherited = frozenset(self.entity.sectors) - DATA_SCOPED_SECTORS
+        for d in self.data_sets:
+            if d.client is None:
+                role, sectors = d.role or "data_owner", frozenset(d.sectors) if d.sectors is not None else inherited
+            else:
+                role = d.role or roles_of.get(d.client, "service_provider")
+                sectors = frozenset(d.sectors or ())
+            out.append(ResolvedDataSet(d.id, d.client, (role,), sectors, tuple(d.data_elements or self.data_elements),
+                                       d.description))
+        return out
+
+    def groups(self, data_set: str | None = None) -> list[AffectedGroup]:
+        """People by data set, jurisdiction and exposed elements (all data sets unless ``data_set`` is given).
+
+        From scoping when it ran; before that from the counts in the file, with each data set's elements.
+        """
         if self.affected_groups is not None:
-            return self.affected_groups
-        return [AffectedGroup(jurisdiction=j, elements=self.data_elements, count=n) for j, n in self.affected.items()]
+            groups = self.affected_groups
+        elif self.data_sets is None:
+            groups = [AffectedGroup(jurisdiction=j, elements=self.data_elements, count=n)
+                      for j, n in self.affected.items()]
+        else:
+            groups = [AffectedGroup(jurisdiction=j, elements=d.data_elements or self.data_elements, count=n,
+                                    data_set=d.id) for d in self.data_sets for j, n in d.affected.items()]
+        return groups if data_set is None else [g for g in groups if g.data_set == data_set]
 
     def first_event(self, kind: str, regime: str | None = None) -> datetime | None:
         times = [e.at for e in self.events if e.type == kind and (regime is None or e.regime in (None, regime))]

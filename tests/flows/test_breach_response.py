@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from breachclock import incidents, notices
+from breachclock import incidents, notices, outbox
 from breachclock.scoping import import_records
 from models import AuditEvent, Delivery, Incident, Notice
 from models.audit import verify_chain
@@ -53,8 +53,9 @@ def test_flow_waits_on_people_and_resumes_to_notified(prefect_harness, home, tmp
     from tests.conftest import sample_facts
 
     with session_scope(engine) as s:
-        iid = incidents.open_incident(s, sample_facts(affected={}), source=b"t", playbook="lost_device",
-                                      actor="tester").id
+        # An exercise: the memory channels simulate every delivery (a real incident would refuse them).
+        iid = incidents.open_incident(s, sample_facts(affected={}, exercise=True), source=b"t",
+                                      playbook="lost_device", actor="tester").id
     first = breach_response(iid)
     assert [r["outcome"] for r in first] == ["done", "waiting"]
     assert "containment task(s) still open" in first[-1]["message"]
@@ -128,7 +129,7 @@ def test_sigkill_mid_notification_then_rerun_resumes_without_repeating(prefect_h
                 assert uncertain, out
                 accepted_keys = {json.loads(r.body)["custom_args"]["idempotency_key"] for r in sendgrid_log}
                 for d in uncertain:
-                    notices.resolve_uncertain(s, d.id, delivered=d.idempotency_key in accepted_keys, actor="ops",
+                    outbox.resolve_uncertain(s, d.id, delivered=d.idempotency_key in accepted_keys, actor="ops",
                                               reason="checked the provider's activity feed")
         with session_scope(engine) as s:
             assert s.get(Incident, iid).status == "notified", out

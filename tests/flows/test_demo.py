@@ -17,9 +17,15 @@ def test_demo_reaches_notified_with_an_intact_chain_and_a_dossier(prefect_harnes
     assert run_demo(console) == 0
     text = console.export_text()
     assert "is notified" in text and "audit chain: intact" in text
-    (dossier,) = (home / "reports").glob("*/dossier.json")
+    assert "an exercise" in text and "simulated" in text
+    # The demo keeps its data apart: its own home, never the configured one.
+    assert not (home / "breachclock.db").exists()
+    (dossier,) = (home / "demo" / "reports").glob("*/dossier.json")
     data = json.loads(dossier.read_text())
     assert data["incident"]["status"] == "notified" and data["audit"]["chain_ok"]
-    assert any(d["regime"] == "CONTRACT:acme-corp" and d["fulfilled_at"] for d in data["decisions"])
+    # Simulated, never met: an exercise's duties are marked simulated.
+    contract = next(d for d in data["decisions"] if d["regime"] == "CONTRACT:acme-corp")
+    assert contract["fulfillment"] == "simulated"
+    assert all(d["fulfillment"] in ("simulated", "documented", None) for d in data["decisions"])
     # The dossier is for regulators: it must not carry the affected people's details.
     assert "@example.test" not in dossier.read_text()

@@ -37,24 +37,27 @@ def test_database_refuses_update_and_delete(engine, open_incident, statement: st
     assert verify_chain_ok(engine, iid)
 
 
-@pytest.mark.parametrize("table", ["approvals", "evidence", "incident_events"])
+@pytest.mark.parametrize("table", ["approvals", "evidence", "incident_events", "obligation_decisions"])
 @pytest.mark.parametrize("verb", ["UPDATE", "DELETE"])
 def test_other_records_are_append_only_too(engine, open_incident, table: str, verb: str) -> None:
     from datetime import UTC, datetime
 
-    from models import Approval, Evidence, IncidentEvent, Notice, Obligation
+    from models import Approval, Evidence, IncidentEvent, Notice, ObligationDecision
 
     iid = open_incident()
     now = datetime.now(UTC)
     with session_scope(engine) as s:
-        obligation = s.scalars(select(Obligation).where(Obligation.incident_id == iid)).first()
-        s.add(Notice(id="NTC-T", incident_id=iid, obligation_id=obligation.id, audience="regulator", channel="postal",
-                     subject="s", body="b", template_name="t", template_version="v", content_hash="h", context={}))
+        s.add(Notice(id="NTC-T", incident_id=iid, audience="regulator", recipient="AG", jurisdiction="US-CA",
+                     data_set="entity", content_hash="h", context={}))
         s.flush()
         s.add_all([Approval(notice_id="NTC-T", content_hash="h", decision="approved", counsel="C"),
                    Evidence(incident_id=iid, kind="note", description="d", collected_by="a"),
-                   IncidentEvent(incident_id=iid, type="determined", at=now, details={}, recorded_by="a")])
-    column = {"approvals": "counsel", "evidence": "description", "incident_events": "type"}[table]
+                   IncidentEvent(incident_id=iid, type="determined", at=now, details={}, recorded_by="a"),
+                   ObligationDecision(incident_id=iid, regime="RESIDENCY-UNKNOWN", rule_key="individuals",
+                                      jurisdiction="unknown", data_set="entity", required=True, counsel="C",
+                                      reason="r")])
+    column = {"approvals": "counsel", "evidence": "description", "incident_events": "type",
+              "obligation_decisions": "counsel"}[table]
     statement = f"UPDATE {table} SET {column} = 'x'" if verb == "UPDATE" else f"DELETE FROM {table}"
     with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
         conn.execute(text(statement))

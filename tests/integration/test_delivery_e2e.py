@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import select
 
-from breachclock import incidents, notices
+from breachclock import incidents, notices, outbox
 from breachclock.response import STAGES, run_stage
 from models import Delivery, Incident, Notice
 from models.db import session_scope
@@ -79,25 +80,39 @@ def test_a_lost_answer_is_never_resent_until_a_person_decides(engine, home, tmp_
     assert sendgrid.deliveries == 6  # ... and not sent again
     (uncertain,) = [d for d in _emails(engine, iid) if d.status == "uncertain"]
     with session_scope(engine) as s:
-        notices.resolve_uncertain(s, uncertain.id, delivered=True, actor="ops",
+        outbox.resolve_uncertain(s, uncertain.id, delivered=True, actor="ops",
                                   reason="SendGrid activity feed shows it delivered")
     assert run_stage("notification", iid, engine=engine, channels=channels).outcome == "done"
     assert sendgrid.deliveries == 6
 
 
-def test_queueing_is_idempotent_and_content_addressed(engine, home, tmp_path) -> None:
+def test_queueing_is_idempotent_and_each_sent_message_is_content_addressed(engine, home, tmp_path,
+                                                                           sendgrid) -> None:
     iid = _ready_to_notify(engine, tmp_path)
     with session_scope(engine) as s:
-        first = notices.queue_deliveries(s, s.get(Incident, iid), actor="t")
+        ids = [n.id for n in s.scalars(select(Notice).where(Notice.incident_id == iid))]
+        first = outbox.queue(s, s.get(Incident, iid), actor="t", notice_ids=ids)
     with session_scope(engine) as s:
-        again = notices.queue_deliveries(s, s.get(Incident, iid), actor="t")
-        hashes = list(s.scalars(select(Delivery.content_hash).where(Delivery.person_id.is_not(None))))
+        again = outbox.queue(s, s.get(Incident, iid), actor="t", notice_ids=ids)
     assert first.queued == 6 and again.queued == 0  # six Californians by e-mail; no threshold is met
-    assert len(hashes) == len(set(hashes)) == 6  # each person's letter has its own content address
+    run_stage("notification", iid, engine=engine, channels=_channels(sendgrid, home))
+    with session_scope(engine) as s:
+        hashes = list(s.scalars(select(Delivery.content_hash).where(Delivery.person_id.is_not(None))))
+    # Each person's message has its own content address: the hash of exactly what the provider received.
+    assert len(hashes) == len(set(hashes)) == 6
+    sent = {json.loads(r.body)["custom_args"]["delivery_id"]: r.json() for r in sendgrid.accepted}
+    with session_scope(engine) as s:
+        for d in s.scalars(select(Delivery).where(Delivery.person_id.is_not(None))):
+            mail = sent[str(d.id)]
+            text = next(c["value"] for c in mail["content"] if c["type"] == "text/plain")
+            html = next(c["value"] for c in mail["content"] if c["type"] == "text/html")
+            to = mail["personalizations"][0]["to"][0]["email"]
+            parts = ("email", to, mail["subject"], text, html)
+            assert d.content_hash == hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
-def test_an_approved_client_notice_goes_out_at_triage_and_is_not_sent_again(engine, home, tmp_path) -> None:
-    from notifications.channels import InMemoryChannel
+def test_an_approved_client_notice_goes_out_at_triage_and_is_not_sent_again(engine, home, tmp_path,
+                                                                            sendgrid) -> None:
     from tests.conftest import sample_facts
 
     client = {"id": "acme-corp", "name": "Acme", "notice_hours": 24, "notice_contact": "sec@acme.example"}
@@ -107,18 +122,20 @@ def test_an_approved_client_notice_goes_out_at_triage_and_is_not_sent_again(engi
                                       playbook=None, actor="t").id
     result = run_stage("triage", iid, engine=engine)
     (notice_id,) = result.message.split("client notice(s) ")[1].split(" drafted")[0].split(", ")
-    email = InMemoryChannel("email")
-    with pytest.raises(notices.NoticeError, match="not approved"):
-        notices.send_now(engine, notice_id, {"email": email}, actor="t")
+    channels = _channels(sendgrid, home)
+    with pytest.raises(outbox.SendRefused, match="not approved"):
+        outbox.send(engine, iid, channels, actor="t", notice_ids=[notice_id])
     with session_scope(engine) as s:
         notices.decide(s, notice_id, counsel="Jane Counsel", approve=True)
-    assert notices.send_now(engine, notice_id, {"email": email}, actor="t").sent == 1
+    assert outbox.send(engine, iid, channels, actor="t", notice_ids=[notice_id]).sent == 1
     with session_scope(engine) as s:
         from models import Obligation
 
         contract = s.scalars(select(Obligation).where(Obligation.incident_id == iid,
                                                       Obligation.regime == "CONTRACT:acme-corp")).one()
         assert contract.fulfilled_at is not None and contract.fulfilled_at <= contract.due
+        assert contract.fulfillment == "sent"
     # Later, the whole notification does not send it again.
-    assert notices.send_now(engine, notice_id, {"email": email}, actor="t").sent == 0
-    assert len(email.sent) == 1 and email.sent[0].to == "sec@acme.example"
+    assert outbox.send(engine, iid, channels, actor="t", notice_ids=[notice_id]).sent == 0
+    assert sendgrid.deliveries == 1
+    assert sendgrid.accepted[0].json()["personalizations"][0]["to"][0]["email"] == "sec@acme.example"

@@ -60,7 +60,7 @@ def test_no_notifying_without_counsel_approval_of_every_notice(engine, open_inci
         inc = s.get(Incident, iid)
         for event in ("triage", "contain", "scope", "assess", "draft"):
             fire(s, inc, event, actor="a", reason="r")
-        drafted = draft_notices(s, inc, actor="a")
+        drafted = draft_notices(s, inc, actor="a").drafted
         fire(s, inc, "submit_for_approval", actor="a", reason="r")
     assert len(drafted) >= 2
     with session_scope(engine) as s:

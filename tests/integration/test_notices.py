@@ -20,7 +20,7 @@ def _drafted(engine, open_incident) -> tuple[str, list[str]]:  # type: ignore[no
         inc = s.get(Incident, iid)
         for event in ("triage", "contain", "scope", "assess", "draft"):
             fire(s, inc, event, actor="a", reason="r")
-        ids = [n.id for n in notices.draft_notices(s, inc, actor="a")]
+        ids = [n.id for n in notices.draft_notices(s, inc, actor="a").drafted]
         fire(s, inc, "submit_for_approval", actor="a", reason="r")
     return iid, ids
 
@@ -37,7 +37,8 @@ def test_rejected_notice_is_redrafted_from_new_facts_and_needs_approval_again(en
                                actor="a", reason="counsel's comment")
         assert notices.redraft(s, ids[0], actor="a") is True
         notice = s.get(Notice, ids[0])
-        assert notice.content_hash != old_hash and "later recovered" in notice.body
+        assert notice.content_hash != old_hash
+        assert all("later recovered" in v.text for v in notices.variants_of(s, ids[0]).values())
         assert notices.redraft(s, ids[0], actor="a") is False  # nothing changed since
     with session_scope(engine) as s, pytest.raises(IllegalTransition, match=ids[0]):
         fire(s, s.get(Incident, iid), "notify", actor="a", reason="r")

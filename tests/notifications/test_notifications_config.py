@@ -43,13 +43,16 @@ def test_settings_are_read_from_the_environment_when_built(monkeypatch: pytest.M
     assert settings.provider_timeout_seconds == 3.5
 
 
-def test_memory_backend_builds_in_memory_channels_and_a_real_postal_one(tmp_path: Path) -> None:
+def test_memory_backend_builds_simulated_channels_only(tmp_path: Path) -> None:
     channels = build_channels(NotificationSettings(postal_outbox_dir=tmp_path))
-    assert set(channels) == {"email", "sms", "postal", "page"}
+    assert set(channels) == {"email", "sms", "postal", "filing", "page"}
     assert all(isinstance(c, Channel) for c in channels.values())
+    # Everything the memory backend builds says it is simulated, letters and filings included (test sender).
+    assert all(c.simulated for c in channels.values())
     assert isinstance(channels["email"], InMemoryChannel) and channels["email"].name == "email"
     assert isinstance(channels["postal"], PostalLetterChannel)
     assert channels["postal"].outbox_dir == tmp_path
+    assert channels["filing"].outbox_dir == tmp_path.parent / "filings"
 
 
 def test_live_backend_names_every_missing_variable() -> None:

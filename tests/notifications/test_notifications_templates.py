@@ -175,18 +175,26 @@ def test_california_email_is_titled_notice_of_data_breach_with_the_required_head
 
 
 @pytest.mark.parametrize("channel", ["email", "postal"])
-def test_default_individual_notice_has_the_headings(channel: str) -> None:
-    rendered = render_notice("individual", channel, "GB", notice_context(jurisdiction="GB"))  # type: ignore[arg-type]
-    assert rendered.template_name == f"individual/default.{channel}.txt"
+def test_us_individual_notice_has_the_headings(channel: str) -> None:
+    rendered = render_notice("individual", channel, "US-NY", notice_context(jurisdiction="US-NY"))  # type: ignore[arg-type]
+    assert rendered.template_name == f"individual/US.{channel}.txt"
     assert all(h in rendered.text for h in CA_HEADINGS)
 
 
-def test_sms_is_short_and_carries_no_personal_details() -> None:
-    ctx = notice_context(info_url="https://acme.test/incident")
-    rendered = render_notice("individual", "sms", "US-CA", ctx)
+@pytest.mark.parametrize("jurisdiction", ["GB", "CA-QC", "DE", "EU", "JP"])
+def test_residents_abroad_never_get_the_us_letter(jurisdiction: str) -> None:
+    # US advice (credit bureaus, the FTC, "your state attorney general") is wrong abroad: no template, no letter.
+    for channel in ("email", "postal"):
+        with pytest.raises(NoticeTemplateNotFound):
+            render_notice("individual", channel, jurisdiction, notice_context(jurisdiction=jurisdiction))  # type: ignore[arg-type]
+
+
+def test_client_sms_is_short_and_carries_no_personal_details() -> None:
+    ctx = notice_context(recipient_office="Acme Corporation", contract_reference="MSA section 9.2", residents_count=12)
+    rendered = render_notice("data_owner", "sms", "client", ctx)
     assert len(rendered.text) <= 306
     assert "Jane" not in rendered.text and "Social Security" not in rendered.text
-    assert "https://acme.test/incident" in rendered.text
+    assert "Acme Corporation" in rendered.text and "MSA section 9.2" in rendered.text and "12" in rendered.text
 
 
 MINIMAL_KEYS = [
@@ -207,21 +215,24 @@ MINIMAL_KEYS = [
 def test_every_audience_renders_with_only_the_required_keys(audience: str) -> None:
     full = notice_context()
     minimal = {k: full[k] for k in MINIMAL_KEYS}
+    channel = "email" if audience in ("individual", "data_owner") else "filing"
     for context in (full, minimal):
-        rendered = render_notice(audience, "email", "US-CA", context)  # type: ignore[arg-type]
+        rendered = render_notice(audience, channel, "US-CA", context)  # type: ignore[arg-type]
         assert rendered.subject
         assert "Acme Health, Inc." in rendered.text
 
 
 def test_regulator_letter_names_office_citation_and_count() -> None:
-    rendered = render_notice("regulator", "postal", "US-CA", notice_context())
+    rendered = render_notice("regulator", "filing", "US-CA", notice_context())
     assert "Office of the Attorney General" in rendered.text
     assert "Cal. Civ. Code § 1798.82" in rendered.text
     assert "1,234 California residents" in rendered.text
 
 
 def test_data_owner_notice_gives_discovery_and_contact() -> None:
-    rendered = render_notice("data_owner", "email", "US-CA", notice_context(contract_reference="the MSA of 2024"))
+    rendered = render_notice("data_owner", "email", "client", notice_context(contract_reference="the MSA of 2024",
+                                                                            recipient_name="General Counsel"))
     assert "Discovered by Acme Health, Inc.: March 9, 2026" in rendered.text
-    assert "the MSA of 2024" in rendered.subject
+    assert rendered.text.count("the MSA of 2024") == 1  # the contract is cited once, in the opening
+    assert "Dear General Counsel:" in rendered.text
     assert "1-800-555-0100" in rendered.text

@@ -155,7 +155,7 @@ def test_client_contract_24_hours_from_discovery():
     ds = run(facts(affected={"US-TX": 10}), "US-TX", clients=[client])
     d = one(ds, "CONTRACT:bank-a", "notify_client")
     assert d.required and d.due == DISCOVERED + timedelta(hours=24)
-    owner = ClientTerms(id="own", name="Self", notice_contact="x", firm_role="data_owner")
+    owner = ClientTerms(id="own", name="Self", notice_contact="privacy@self.example", firm_role="data_owner")
     assert not one(run(facts(affected={"US-TX": 10}), "US-TX", clients=[owner]), "CONTRACT:own",
                    "notify_client").required
 
