@@ -32,6 +32,7 @@ from breachclock.incidents import load_facts, new_id
 from models import Approval, AuditEvent, Client, Delivery, Incident, Notice, NoticeObligation, NoticeVariant, Obligation
 from models.audit import append_event
 from models.base import utcnow
+from notifications.channels import MAX_SMS_CHARS
 from notifications.templates import (
     NoticeTemplateNotFound,
     RenderedNotice,
@@ -258,6 +259,11 @@ def draft_notices(session: Session, incident: Incident, *, actor: str, contracts
             refused.append((d.obligations, f"no {d.audience} notice template for {jurisdiction_name(where) or where} "
                                            f"({where}): a US letter is not sent abroad; add "
                                            f"notifications/templates/{d.audience}/{where}.<channel>.txt"))
+            continue
+        if "sms" in rendered and len(rendered["sms"].text) > MAX_SMS_CHARS:
+            refused.append((d.obligations, f"the SMS to {d.recipient} would be {len(rendered['sms'].text)} characters "
+                                           f"(at most {MAX_SMS_CHARS}): shorten entity.contact or the contract "
+                                           "reference, or give the client another notice channel"))
             continue
         notice = Notice(id=new_id("NTC"), incident_id=incident.id, audience=d.audience, recipient=d.recipient,
                         recipient_ref=d.recipient_ref, jurisdiction=d.jurisdiction, data_set=d.data_set,
