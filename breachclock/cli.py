@@ -227,6 +227,8 @@ def open_cmd(
 @app.command()
 def status(incident_id: Annotated[str | None, typer.Argument()] = None,
            all_rules: Annotated[bool, typer.Option("--all", help="Also list rules that do not apply, with why.")]
+           = False,
+           as_json: Annotated[bool, typer.Option("--json", help="One incident's state and every duty, as JSON.")]
            = False) -> None:
     """Every incident, or one incident's state, open tasks and obligations with time left."""
     from sqlalchemy import select
@@ -255,6 +257,16 @@ def status(incident_id: Annotated[str | None, typer.Argument()] = None,
             inc = get_incident(session, incident_id)
         except NotFound as exc:
             _fail(str(exc), 1)
+        if as_json:
+            from breachclock.outbox import obligation_state
+
+            duties = [obligation_state(session, o, now) for o in session.scalars(
+                select(Obligation).where(Obligation.incident_id == inc.id).order_by(Obligation.id))
+                if o.required is not False or all_rules]
+            sys.stdout.write(json.dumps({"incident": inc.id, "state": inc.status, "exercise": bool(
+                inc.facts.get("exercise")), "allowed_events": allowed_events(session, inc), "obligations": duties},
+                indent=2, default=str) + "\n")
+            return
         console.print(f"[bold]{inc.id}[/] {inc.title}\nstate: [bold]{inc.status}[/]   "
                       f"next events: {', '.join(allowed_events(session, inc)) or 'none'}\n"
                       f"entity: {inc.entity['name']} ({inc.entity['timezone']})   "

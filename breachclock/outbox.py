@@ -582,3 +582,34 @@ def resolve_uncertain(session: Session, delivery_id: int, *, delivered: bool, ac
     append_event(session, incident_id=notice.incident_id, actor=actor, action="delivery_resolved",  # type: ignore[union-attr]
                  reason=reason, details={"delivery": delivery_id, "from": before, "to": delivery.status})
     return delivery
+
+
+def obligation_state(session: Session, obligation: Obligation, now: datetime) -> dict[str, Any]:
+    """Where one duty stands, for people and machines: met or not, in time or how late, delivery progress."""
+    target = obligation.due or obligation.policy_due
+    out: dict[str, Any] = {
+        "id": obligation.id, "regime": obligation.regime, "rule": obligation.rule_key,
+        "recipient": obligation.recipient, "recipient_kind": obligation.recipient_kind,
+        "jurisdiction": obligation.jurisdiction, "data_set": obligation.data_set,
+        "required": obligation.required, "due": obligation.due, "policy_due": obligation.policy_due,
+        "deadline_is": "law" if obligation.due else "policy" if obligation.policy_due else None,
+        "fulfilled_at": obligation.fulfilled_at, "fulfillment": obligation.fulfillment, "met": False,
+        "on_time": None, "late_seconds": None, "progress": None, "counts": obligation.counts,
+        "reason": obligation.reason, "citation": obligation.citation, "confidence": obligation.confidence,
+    }
+    if obligation.fulfilled_at is not None:
+        out["met"] = obligation.fulfillment != "simulated"
+        if target is not None:
+            late = (obligation.fulfilled_at - target).total_seconds()
+            out["on_time"], out["late_seconds"] = late <= 0, max(late, 0)
+    elif target is not None and obligation.required:
+        out["late_seconds"] = max((now - target).total_seconds(), 0) or None
+    link = session.scalar(select(NoticeObligation.notice_id).where(NoticeObligation.obligation_id == obligation.id))
+    if link is not None:
+        notice = session.get(Notice, link)
+        assert notice is not None
+        p = progress(session, obligation, notice)
+        out["notice"] = link
+        out["progress"] = {"total": p.total, "done": p.done, "prepared": p.prepared, "pending": p.pending,
+                           "failed": p.failed, "uncertain": p.uncertain, "without_contact": p.without_contact}
+    return out
