@@ -16,6 +16,24 @@ import pytest
 POSTGRES_ENV = "BREACHCLOCK_TEST_POSTGRES_URL"
 
 
+@pytest.fixture(scope="session")
+def prefect_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A Prefect home shared by every flow test and by the subprocesses they start."""
+    return tmp_path_factory.mktemp("prefect-home")
+
+
+@pytest.fixture(scope="session")
+def prefect_harness(prefect_home: Path) -> Iterator[None]:
+    os.environ["PREFECT_HOME"] = str(prefect_home)
+    from flows.runtime import configure_prefect
+
+    configure_prefect()
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
 def _clear_caches() -> None:
     from breachclock.crypto import get_sealer
     from breachclock.settings import get_settings

@@ -1,0 +1,149 @@
+"""Scenarios that try to get a notice out the wrong way: during a hold, through a simulated channel, twice after
+the contact details changed, or with content nobody approved. Judged at the providers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import select
+
+from models import Delivery, Incident, Notice, NoticeVariant
+from models.db import session_scope
+from tests.scenarios.harness import Scenario
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def small(home: Path, providers) -> Scenario:  # type: ignore[no-untyped-def]
+    sendgrid, twilio = providers
+    return Scenario.load("small_firm", home, sendgrid, twilio)
+
+
+def _ready_for_approval(s: Scenario, home: Path) -> None:
+    s.open()
+    s.cli("run", s.incident_id)
+    s.complete_tasks("containment")
+    s.people = s.generate_extract(home / "extract.csv")
+    s.scope(home / "extract.csv")
+    s.complete_tasks("investigation")
+    s.cli("run", s.incident_id)
+
+
+def test_a_small_firm_incident_reaches_notified_and_each_person_got_one_approved_message(small: Scenario,
+                                                                                         home: Path) -> None:
+    out = small.run_to_end(home / "extract.csv")
+    assert small.state() == "notified", out
+    for p in small.people:
+        got = small.received_by(p)
+        assert len(got) == (1 if p.notified else 0), p.name
+    # What each person received is the approved e-mail variant, rendered for them.
+    with session_scope(small.engine) as s:
+        subjects = {v.subject for v in s.scalars(select(NoticeVariant).join(Notice).where(
+            Notice.incident_id == small.incident_id, Notice.audience == "individual",
+            NoticeVariant.channel == "email"))}
+    assert {r.subject for p in small.people if p.notified for r in small.received_by(p)} <= subjects
+    duties = json.loads(small.cli("status", small.incident_id, "--json"))["obligations"]
+    told = [d for d in duties if d["required"] and d["recipient_kind"] != "record"]
+    late = [(d["regime"], d["rule"], d["fulfillment"], d["on_time"]) for d in told if not (d["met"] and d["on_time"])]
+    assert told and not late, late
+    assert {d["fulfillment"] for d in told} >= {"sent", "filed"}
+
+
+def test_nothing_leaves_during_a_law_enforcement_hold_by_any_entry_point(small: Scenario, home: Path) -> None:
+    _ready_for_approval(small, home)
+    small.approve_all()
+    small.cli("hold", small.incident_id, "--agency", "FBI Chicago", "--reason", "case 24-118: delay notice")
+    before = (small.sendgrid.deliveries, small.twilio.deliveries)
+    # The flow waits, and the send-ahead command refuses, for every notice.
+    out = " ".join(small.cli("run", small.incident_id).split())
+    assert "law-enforcement hold" in out
+    for n in small.notices():
+        refused = small.cli("notice", "send", n.id, code=1)
+        assert "law-enforcement hold" in " ".join(refused.split())
+    from breachclock import outbox
+
+    with pytest.raises(outbox.SendRefused, match="law-enforcement hold"):
+        outbox.send(small.engine, small.incident_id, lambda names: {}, actor="anyone")
+    assert (small.sendgrid.deliveries, small.twilio.deliveries) == before
+    assert not list((home / "outbox").rglob("*.pdf")) if (home / "outbox").exists() else True
+    small.cli("release", small.incident_id, "--reason", "the FBI says notice no longer impedes the case")
+    small.cli("run", small.incident_id)
+    small.hand_over()
+    small.cli("run", small.incident_id)
+    assert small.state() == "notified"
+    assert all(len(small.received_by(p)) == int(p.notified) for p in small.people)
+
+
+def test_a_real_incident_never_sends_through_the_memory_backend(small: Scenario, home: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    _ready_for_approval(small, home)
+    small.approve_all()
+    monkeypatch.setenv("BREACHCLOCK_CHANNEL_BACKEND", "memory")
+    out = " ".join(small.cli("run", small.incident_id).split())
+    assert "simulated" in out and "cannot notify anyone in a real incident" in out
+    with session_scope(small.engine) as s:
+        assert s.get(Incident, small.incident_id).status == "notifying"
+        assert s.scalar(select(Delivery.id).join(Notice).where(Notice.incident_id == small.incident_id,
+                                                               Delivery.status != "pending")) is None
+    assert not (home / "outbox").exists() or not list((home / "outbox").rglob("*.pdf"))
+
+
+def test_a_changed_contact_never_brings_a_second_notice(small: Scenario, home: Path) -> None:
+    _ready_for_approval(small, home)
+    small.approve_all()
+    small.cli("run", small.incident_id)
+    small.hand_over()
+    small.cli("run", small.incident_id)
+    emails_before = small.sendgrid.deliveries
+    # A second extract finds postal addresses for the same New Yorkers (same names and e-mail addresses).
+    again = home / "again.csv"
+    group = dict(small.spec["extract"]["groups"][0], contact="both")
+    small.generate_extract(again, groups=[group], start=0)
+    small.scope(again)
+    small.cli("run", small.incident_id)
+    small.hand_over() if small.state() != "notified" else None
+    small.cli("run", small.incident_id)
+    assert small.sendgrid.deliveries == emails_before
+    letters = list((home / "outbox" / "postal").glob("*.pdf")) if (home / "outbox" / "postal").exists() else []
+    assert letters == [], "a person already e-mailed got a letter too"
+    for p in small.people:
+        assert len(small.received_by(p)) == int(p.notified), p.name
+
+
+def test_a_contact_change_before_sending_moves_the_notice_to_the_new_channel(small: Scenario, home: Path) -> None:
+    _ready_for_approval(small, home)
+    small.approve_all()
+    # Queue the notices (a send attempt that fails for every e-mail leaves them pending).
+    small.sendgrid.fail_next(400, times=50)
+    small.cli("run", small.incident_id)
+    with session_scope(small.engine) as s:
+        for d in s.scalars(select(Delivery).where(Delivery.status == "failed")):
+            d.status = "pending"  # a person decided they are to be sent again
+    small.sendgrid.reset()
+    group = dict(small.spec["extract"]["groups"][0], contact="both")
+    small.generate_extract(home / "again.csv", groups=[group], start=0)
+    small.scope(home / "again.csv")
+    small.cli("run", small.incident_id)
+    ny = [p for p in small.people if p.group == 0]
+    letters = [r for r in small.received() if r.channel == "postal"]
+    for p in ny:
+        got = [r for r in letters if p.name in r.text] + [r for r in small.received()
+                                                          if r.channel == "email" and r.to == p.email]
+        assert [g.channel for g in got] == ["postal"], (p.name, [g.channel for g in got])
+
+
+def test_a_client_whose_channel_cannot_carry_its_contact_is_refused_when_loaded(small: Scenario, home: Path) -> None:
+    bad = home / "bad-clients.yaml"
+    bad.write_text(yaml.safe_dump({"clients": [
+        {"id": "x-corp", "name": "X", "notice_channel": "sms", "notice_contact": "legal@x.test"}]}))
+    out = small.cli("clients", "load", str(bad), code=2)
+    assert "international format" in " ".join(out.split())
+    assert "x-corp" not in small.cli("open", "--help")  # nothing registered; the command still works
+    from models import Client
+
+    with session_scope(small.engine) as s:
+        assert s.get(Client, "x-corp") is None
