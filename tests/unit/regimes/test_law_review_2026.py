@@ -291,3 +291,99 @@ def test_hipaa_interim_final_rule_version():
     v = version("US-FED-HIPAA", date(2010, 6, 1))
     assert v.effective_from == date(2009, 9, 23) and v.effective_to == date(2013, 9, 23)
     assert "significant risk" in (v.risk_of_harm.text or "")
+
+
+# --- version history: never fail open -----------------------------------------------------------------------
+
+
+def test_versions_are_contiguous_and_the_latest_is_open_ended():
+    # A gap between versions would make an incident discovered in it find no law at all (fail open).
+    for regime_id, regime in regimes().items():
+        ordered = sorted(regime.versions, key=lambda v: v.effective_from)
+        for a, b in zip(ordered, ordered[1:]):
+            assert a.effective_to == b.effective_from, f"{regime_id}: {a.version} ends {a.effective_to}, next starts {b.effective_from}"
+        assert ordered[-1].effective_to is None, regime_id
+
+
+@pytest.mark.parametrize(("regime_id", "first"), [
+    ("US-VT", date(2007, 1, 1)),    # Security Breach Notice Act (Act 162 of 2006)
+    ("US-CA", date(2003, 7, 1)),    # SB 1386
+    ("US-MA", date(2007, 10, 31)),  # ch. 93H (Chapter 82 of the Acts of 2007)
+    ("US-NJ", date(2006, 1, 1)),    # P.L.2005, c.226
+    ("US-CO", date(2006, 9, 1)),    # HB 06-1119
+    ("US-CT", date(2006, 1, 1)),    # Public Act 05-148
+    ("US-PA", date(2006, 6, 20)),   # Act 94 of 2005
+    ("US-MD", date(2008, 1, 1)),    # Personal Information Protection Act
+    ("US-WA", date(2005, 7, 24)),   # SB 6043
+    ("US-NY", date(2005, 12, 7)),   # Information Security Breach and Notification Act
+    ("US-FED-HIPAA", date(2009, 9, 23)),  # interim final rule, 74 FR 42740
+])
+def test_history_reaches_back_to_the_original_rule(regime_id, first):
+    assert min(v.effective_from for v in regimes()[regime_id].versions) == first
+
+
+def test_vermont_in_force_on_2013_06_01():
+    # Act 109 of 2012: "not later than 45 days after the discovery or notification"; AG "within 14 business days"
+    v = version("US-VT", date(2013, 6, 1))
+    assert v.effective_from == date(2012, 5, 8) and "Act 109" in v.citation
+    assert [(c.unit, c.amount) for c in rule("US-VT", date(2013, 6, 1), "individuals").clocks] == [("days", 45)]
+    ag = rule("US-VT", date(2013, 6, 1), "attorney_general").clocks[0]
+    assert (ag.start, ag.unit, ag.amount) == ("discovery", "business_days", 14)
+    # before Act 109: "in the most expedient time possible and without unreasonable delay", no AG notice
+    assert rule("US-VT", date(2011, 1, 1), "individuals").clocks[0].unit == "none"
+    assert "attorney_general" not in {o.key for o in version("US-VT", date(2011, 1, 1)).obligations}
+    # login credentials only from Act 89 of 2020
+    assert not covers("US-VT", date(2013, 6, 1), "username", "password")
+    assert covers("US-VT", date(2020, 7, 1), "username", "password")
+
+
+def test_vermont_preliminary_notice_due_in_vermont_business_days_in_2013():
+    tz = ZoneInfo("America/New_York")
+    f = facts(datetime(2013, 6, 3, 9, tzinfo=tz), {"US-VT": 5}, ["name", "ssn"])
+    d = decide(f, "US-VT", "attorney_general", datetime(2013, 6, 4, tzinfo=tz))
+    # 14 business days from Monday 2013-06-03 (no holiday in between) is Friday 2013-06-21
+    assert d.required and d.due_date == date(2013, 6, 21)
+
+
+@pytest.mark.parametrize(("day", "element", "covered"), [
+    (date(2005, 1, 1), "medical", False),          # SB 1386: SSN, licence, account with code only
+    (date(2008, 1, 1), "medical", True),           # AB 1298: "medical information" and "health insurance information"
+    (date(2013, 12, 31), "username+password", False),
+    (date(2014, 1, 1), "username+password", True),  # SB 46: "a user name or email address, in combination with a password"
+    (date(2019, 12, 31), "passport", False),
+    (date(2020, 1, 1), "passport", True),           # AB 1130: "passport number, military identification number"
+    (date(2021, 12, 31), "genetic", False),
+    (date(2022, 1, 1), "genetic", True),            # AB 825
+])
+def test_california_definition_history(day, element, covered):
+    elements = set(element.split("+")) | ({"name"} if "+" not in element else set())
+    assert covers("US-CA", day, *elements) is covered
+
+
+def test_california_attorney_general_copy_from_sb_24():
+    # SB 24: sample copy to the AG when "more than 500 California residents" are notified
+    assert "attorney_general" not in {o.key for o in version("US-CA", date(2011, 6, 1)).obligations}
+    t = rule("US-CA", date(2012, 1, 1), "attorney_general").threshold
+    assert (t.op, t.value) == (">", 500)
+
+
+def test_colorado_before_hb_18_1128():
+    # HB 18-1128 added "not later than thirty days after the date of determination" and the AG notice
+    assert rule("US-CO", date(2018, 8, 31), "individuals").clocks[0].unit == "none"
+    assert "attorney_general" not in {o.key for o in version("US-CO", date(2018, 8, 31)).obligations}
+    assert not covers("US-CO", date(2018, 8, 31), "name", "medical")
+    assert covers("US-CO", date(2018, 9, 1), "name", "medical")
+
+
+def test_massachusetts_credit_monitoring_only_from_2019():
+    # Chapter 444 of the Acts of 2018: credit monitoring "for a period of not less than 18 months"
+    old = " ".join(rule("US-MA", date(2018, 1, 1), "individuals").content)
+    new = " ".join(rule("US-MA", date(2019, 4, 11), "individuals").content)
+    assert "18 months" not in old and "18 months" in new
+
+
+def test_new_jersey_credentials_from_2019_09_01():
+    # P.L.2019, c.95: "user name, email address, or any other account holder identifying information, in
+    # combination with any password or security question and answer"
+    assert not covers("US-NJ", date(2019, 8, 31), "name", "username", "password")
+    assert covers("US-NJ", date(2019, 9, 1), "name", "username", "password")
