@@ -387,3 +387,122 @@ def test_new_jersey_credentials_from_2019_09_01():
     # combination with any password or security question and answer"
     assert not covers("US-NJ", date(2019, 8, 31), "name", "username", "password")
     assert covers("US-NJ", date(2019, 9, 1), "name", "username", "password")
+
+
+# --- review of the other regimes ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("regime_id", "first", "quote"), [
+    ("US-AR", date(2005, 8, 12), "Act 1526 of 2005, effective August 12, 2005"),
+    ("US-AZ", date(2006, 12, 31), "S.B. 1338 ... became effective in December of that year"),
+    ("US-DC", date(2007, 7, 1), "EFFECTIVE. July 1, 2007"),
+    ("US-DE", date(2005, 6, 28), "H.B. 116 ... Effective June 28, 2005"),
+    ("US-FL", date(2005, 7, 1), "§ 817.5681 ... Effective Date: July 1, 2005"),
+    ("US-GA", date(2005, 5, 5), "S.B. 230 ... Effective May 5, 2005"),
+    ("US-IA", date(2008, 7, 1), "chapter 715C as enacted in 2008"),
+    ("US-ID", date(2006, 7, 1), "S1374 ... Effective Date: July 1, 2006"),
+    ("US-IL", date(2006, 1, 1), "Personal Information Protection Act, P.A. 94-36"),
+    ("US-IN", date(2006, 7, 1), "P.L.125-2006 ... Effective July 1, 2006"),
+    ("US-KS", date(2007, 1, 1), "S.B. 196 ... Effective January 1, 2007"),
+    ("US-LA", date(2006, 1, 1), "EFFECTIVE. January 1, 2006"),
+    ("US-ME", date(2006, 1, 1), "effective since January 1, 2006"),
+    ("US-MI", date(2007, 7, 2), "EFFECTIVE. July 2, 2007"),
+    ("US-MT", date(2006, 3, 1), "House Bill: 732 ... Effective Date: March 1, 2006"),
+    ("US-NC", date(2005, 12, 1), "Effective December 1, 2005"),
+    ("US-ND", date(2005, 6, 1), "S.B. 2251 ... Effective June 1, 2005"),
+    ("US-NE", date(2006, 7, 14), "EFFECTIVE. July 14, 2006"),
+    ("US-NV", date(2005, 10, 1), "SB 347 of 2005"),
+    ("US-OR", date(2007, 10, 1), "which took effect in 2007"),
+    ("US-RI", date(2006, 3, 1), "Rhode Island Identity Theft Protection Act of 2005"),
+    ("US-TN", date(2005, 7, 1), "H.B. 2170 ... Effective July 1, 2005"),
+    ("US-VA", date(2008, 7, 1), "becomes effective on July 1, 2008"),
+    ("US-WY", date(2007, 7, 1), "original law (not confirmed)"),
+    ("UK-GDPR", date(2018, 5, 25), "the EU GDPR applied in the UK until the end of the implementation period"),
+    ("US-FED-FTC-HBNR", date(2009, 9, 24), "Health Breach Notification Rule, 2009"),
+])
+def test_other_histories_reach_the_original_rule(regime_id, first, quote):
+    assert min(v.effective_from for v in regimes()[regime_id].versions) == first, quote
+
+
+def test_uk_residents_covered_before_the_uk_gdpr():
+    # EU-GDPR protects EEA residents only; from 2018-05-25 to 2020-12-31 the GDPR applied in the UK.
+    v = version("UK-GDPR", date(2019, 6, 1))
+    assert v.applies_to.residents_of == ["GB"] and v.effective_to == date(2021, 1, 1)
+    (ico,) = [o for o in v.obligations if o.key == "ico"]
+    assert (ico.clocks[0].unit, ico.clocks[0].amount) == ("hours", 72)
+
+
+@pytest.mark.parametrize(("regime_id", "day", "key", "amount", "quote"), [
+    ("US-AZ", date(2018, 8, 3), "individuals", 45, "HB 2154: within 45 days after the determination"),
+    ("US-AZ", date(2018, 8, 2), "individuals", None, "existing law provided no definitive deadline"),
+    ("US-OR", date(2018, 6, 2), "attorney_general", 45, "SB 1551: not later than 45 days after discovering"),
+    ("US-OR", date(2017, 1, 1), "attorney_general", None, "SB 601: in the manner described in paragraph (a)"),
+    ("US-OR", date(2026, 6, 1), "data_owner", 10, "vendor: not later than 10 days after discovering"),
+    ("US-TN", date(2016, 7, 1), "individuals", 45, "SB 2005: no later than forty-five (45) days"),
+    ("US-TN", date(2016, 6, 30), "individuals", None, "most expedient time possible and without unreasonable delay"),
+    ("US-FL", date(2010, 1, 1), "individuals", 45, "§ 817.5681: no later than 45 days following the determination"),
+    ("US-FED-FTC-HBNR", date(2020, 1, 1), "ftc", 10, "2009 rule: no later than ten business days"),
+    ("US-FED-FTC-HBNR", date(2024, 7, 29), "ftc", 60, "2024 rule: no later than 60 calendar days"),
+])
+def test_amended_clocks(regime_id, day, key, amount, quote):
+    assert rule(regime_id, day, key).clocks[0].amount == amount, quote
+
+
+@pytest.mark.parametrize(("regime_id", "day", "present", "absent"), [
+    ("US-AR", date(2010, 1, 1), "individuals", "attorney_general"),  # AG notice from Act 1030 of 2019
+    ("US-DC", date(2010, 1, 1), "individuals", "attorney_general"),  # AG notice from the 2020 amendment
+    ("US-DE", date(2010, 1, 1), "individuals", "attorney_general"),  # AG notice from HB 180 (2018)
+    ("US-IA", date(2010, 1, 1), "individuals", "attorney_general"),  # AG notice from S.F. 2259 (2014)
+    ("US-MT", date(2010, 1, 1), "individuals", "attorney_general"),  # AG notice from HB 74 (2015)
+    ("US-NC", date(2008, 1, 1), "individuals", "attorney_general"),  # AG notice from S.B. 1017 (2009)
+    ("US-ND", date(2014, 1, 1), "individuals", "attorney_general"),  # AG notice from S.B. 2214 (2015)
+    ("US-NE", date(2010, 1, 1), "individuals", "attorney_general"),  # AG notice from LB 835 (2016)
+    ("US-OR", date(2010, 1, 1), "individuals", "attorney_general"),  # AG notice from SB 601 (2016)
+    ("US-RI", date(2010, 1, 1), "individuals", "attorney_general"),  # AG notice from the 2015 Act
+    ("US-LA", date(2010, 1, 1), "attorney_general", "attorney_general_delay"),  # reasons for delay from Act 382
+])
+def test_notices_added_by_amendments(regime_id, day, present, absent):
+    keys = {o.key for o in version(regime_id, day).obligations}
+    assert present in keys and absent not in keys
+
+
+@pytest.mark.parametrize(("regime_id", "quote"), [
+    ("US-NE", "§ 87-802(5): SSN; licence or state ID; account/card with code; electronic ID with code; biometric"),
+    ("US-NV", "NRS 603A.040: SSN; licence, driver authorization card or ID card; account/card with code; health ID"),
+    ("US-VA", "§ 18.2-186.6(A): SSN; licence or state ID; account/card with code; passport; military ID"),
+    ("US-ND", "§ 51-30-01: operator's licence and nondriver photo ID card numbers, no other government ID"),
+])
+def test_no_other_government_id_in_these_definitions(regime_id, quote):
+    assert not covers(regime_id, date(2026, 6, 1), "name", "government_id"), quote
+
+
+def test_rhode_island_agency_notices_have_no_fixed_time():
+    # § 11-49.3-4(a)(2): notice to the AG and credit agencies "shall be made without delaying notice to affected
+    # Rhode Island residents"
+    for key in ("attorney_general", "consumer_reporting_agencies"):
+        (clock,) = rule("US-RI", date(2026, 6, 1), key).clocks
+        assert (clock.unit, clock.relation) == ("none", "within")
+
+
+def test_sec_filing_is_not_tolled_by_ordinary_law_enforcement_holds():
+    # Item 1.05(c): only the U.S. Attorney General's written determination delays the filing
+    v = version("US-FED-SEC", date(2026, 6, 1))
+    assert v.law_enforcement_tolling is False
+    assert "5:30" in " ".join(o.notes or "" for o in v.obligations)
+
+
+def test_tennessee_had_no_encryption_safe_harbor_between_sb_2005_and_sb_547():
+    # SB 2005 (2016-07-01) removed the safe harbor; SB 547 (2017-04-04) reinstated it
+    assert version("US-TN", date(2016, 12, 1)).encryption_safe_harbor.applies is False
+    assert version("US-TN", date(2017, 4, 4)).encryption_safe_harbor.applies is True
+    assert version("US-TN", date(2010, 1, 1)).encryption_safe_harbor.applies is True
+
+
+def test_georgia_sb_236_version_starts_2007_05_24():
+    assert version("US-GA", date(2007, 5, 24)).effective_from == date(2007, 5, 24)
+
+
+def test_reviewed_on_is_the_review_date_where_set():
+    reviewed = [(rid, v.version) for rid, r in regimes().items() for v in r.versions if v.reviewed_on]
+    assert reviewed, "no version marked reviewed"
+    assert all(v.reviewed_on == date(2026, 12, 2) for r in regimes().values() for v in r.versions if v.reviewed_on)
