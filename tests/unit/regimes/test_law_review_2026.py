@@ -8,6 +8,7 @@ Every test keeps a short quote of the law next to the fact it implies. Coverage 
 from __future__ import annotations
 
 from datetime import date, datetime
+from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -300,8 +301,8 @@ def test_versions_are_contiguous_and_the_latest_is_open_ended():
     # A gap between versions would make an incident discovered in it find no law at all (fail open).
     for regime_id, regime in regimes().items():
         ordered = sorted(regime.versions, key=lambda v: v.effective_from)
-        for a, b in zip(ordered, ordered[1:]):
-            assert a.effective_to == b.effective_from, f"{regime_id}: {a.version} ends {a.effective_to}, next starts {b.effective_from}"
+        for a, b in pairwise(ordered):
+            assert a.effective_to == b.effective_from, f"{regime_id}: {a.version} ends {a.effective_to}, next {b.effective_from}"
         assert ordered[-1].effective_to is None, regime_id
 
 
