@@ -236,6 +236,7 @@ class RegimeVersion(_Strict):
     source_url: list[str] = Field(min_length=1)
     confidence: Confidence
     confidence_notes: str | None = None
+    reviewed_on: date | None = Field(default=None, description="When this version was last checked against the primary text.")
     applies_to: AppliesTo
     personal_information: PersonalInformation
     encryption_safe_harbor: SafeHarbor

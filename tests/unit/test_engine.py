@@ -121,8 +121,9 @@ def test_no_residents_still_yields_a_decision_per_rule():
 
 
 def test_regime_without_a_version_at_discovery_is_still_reported():
-    f = facts(discovered_at="2021-06-01T10:00:00-04:00", affected={"US-CA": 1000})
-    ds = run(f, "US-CA", as_of=datetime(2021, 6, 2, tzinfo=UTC))
+    # California's first version is SB 1386, operative 2003-07-01: nothing was in force a month earlier.
+    f = facts(discovered_at="2003-06-01T10:00:00-04:00", affected={"US-CA": 1000})
+    ds = run(f, "US-CA", as_of=datetime(2003, 6, 2, tzinfo=UTC))
     assert ds and all(not d.required and "no version" in d.reason for d in ds)
 
 
