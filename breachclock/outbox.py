@@ -266,7 +266,7 @@ class SendReport:
                   f"{self.uncertain + self.reconciled} reconciled/uncertain"]
         if self.without_contact:
             parts.append(f"{self.without_contact} people without usable contact details (substitute notice needed)")
-        return ", ".join(parts)
+        return ", ".join(parts) + "".join(f"; not sent: {r}" for r in self.refused)
 
 
 def _check_channels(incident: Incident, channels: dict[str, Channel], needed: Iterable[str]) -> None:
@@ -284,8 +284,10 @@ def _check_channels(incident: Incident, channels: dict[str, Channel], needed: It
             raise SendRefused(f"{incident.id} is an exercise: it never sends through a real channel ({name})")
 
 
-def _guard(session: Session, incident: Incident, notice_ids: list[str] | None, actor: str) -> list[str]:
-    """The notices that may be sent now, or SendRefused saying why none may."""
+def _guard(session: Session, incident: Incident, notice_ids: list[str] | None, actor: str
+           ) -> tuple[list[str], list[str]]:
+    """The notices that may be sent now and why the others may not; SendRefused when nothing may be sent or a
+    notice asked for by id may not."""
     state = incident.status
     if state == "law_enforcement_hold":
         hold = incident.holds[-1] if incident.holds else None
@@ -310,6 +312,10 @@ def _guard(session: Session, incident: Incident, notice_ids: list[str] | None, a
         if not notices.is_approved(session, notice):
             refusals.append(f"{notice.id}: counsel has not approved its current content")
             continue
+        if notice.audience == "individual" and (first := _owed_first(session, notice)):
+            refusals.append(f"{notice.id}: the law requires notice to {', '.join(first)} before the people are told: "
+                            "send and record it first")
+            continue
         if problems := notices.verify_notice(session, notice):
             append_event(session, incident_id=incident.id, actor=actor, action="send_refused",
                          reason="the notice's stored content no longer matches what counsel approved",
@@ -320,7 +326,24 @@ def _guard(session: Session, incident: Incident, notice_ids: list[str] | None, a
         allowed.append(notice.id)
     if notice_ids is not None and refusals:
         raise SendRefused("; ".join(refusals))
-    return allowed
+    return allowed, refusals
+
+
+def _owed_first(session: Session, notice: Notice) -> list[str]:
+    """Open duties of the notice's laws that must be discharged before the people are told (Maryland's AG,
+    New Jersey's State Police...)."""
+    from playbooks import catalog
+
+    out = []
+    for mine in notices.obligations_of(session, notice.id):
+        for o in session.scalars(select(Obligation).where(
+                Obligation.incident_id == notice.incident_id, Obligation.regime == mine.regime,
+                Obligation.data_set == mine.data_set, Obligation.required.is_(True),
+                Obligation.recipient_kind != "individual", Obligation.fulfilled_at.is_(None))):
+            found = catalog.rule_of(o.rule_version, o.rule_key)
+            if found and any(c.start == "individual_notice" and c.relation == "before" for c in found[2].clocks):
+                out.append(o.recipient)
+    return out
 
 
 def send(engine: Engine, incident_id: str, channels: dict[str, Channel] | Callable[[list[str]], dict[str, Channel]],
@@ -333,27 +356,18 @@ def send(engine: Engine, incident_id: str, channels: dict[str, Channel] | Callab
     wanted = list(notice_ids) if notice_ids is not None else None
     with session_scope(engine) as session:
         incident = get_incident(session, incident_id)
-        allowed = _guard(session, incident, wanted, actor)
+        allowed, refusals = _guard(session, incident, wanted, actor)
         needed = channels_needed(session, allowed)
         built = channels(needed) if callable(channels) else channels
         _check_channels(incident, built, needed)
         queued = queue(session, incident, actor=actor, notice_ids=allowed)
-    report = SendReport(without_contact=queued.without_contact)
-    if wanted is None:
-        with session_scope(engine) as session:
-            # Refusals of a full send are reported, not raised: the approved notices still go out.
-            report.refused = [r for r in _refusal_notes(session, incident_id, allowed)]
+    # Refusals of a full send are reported, not raised: the notices that may go out still do.
+    report = SendReport(without_contact=queued.without_contact, refused=refusals)
     report.reconciled = reconcile(engine, incident_id, built)
     _send_pending(engine, incident_id, built, allowed, report, max_attempts)
     with session_scope(engine) as session:
         settle(session, get_incident(session, incident_id), actor=actor)
     return report
-
-
-def _refusal_notes(session: Session, incident_id: str, allowed: list[str]) -> list[str]:
-    return [f"{n.id} ({n.audience}, {n.recipient}) not sent: not approved or content changed"
-            for n in session.scalars(select(Notice).where(Notice.incident_id == incident_id,
-                                                          Notice.id.not_in(allowed)))]
 
 
 def _send_pending(engine: Engine, incident_id: str, channels: dict[str, Channel], notice_ids: list[str],

@@ -98,10 +98,9 @@ def people_scope(obligation: Obligation) -> PeopleScope:
     """The people an individual-notice obligation concerns (from the rule version it was decided under)."""
     if obligation.regime == UNKNOWN_RESIDENCY:
         return PeopleScope(obligation.data_set, (UNKNOWN,), lambda elements: True, ("mail", "email"))
-    regime_id, _, version_id = obligation.rule_version.partition("@")
-    regime = catalog.regimes()[regime_id]
-    version = next(v for v in regime.versions if v.version == version_id)
-    rule = next(r for r in version.obligations if r.key == obligation.rule_key)
+    found = catalog.rule_of(obligation.rule_version, obligation.rule_key)
+    assert found is not None, obligation.rule_version
+    regime, version, rule = found
     where = ((obligation.jurisdiction,) if obligation.jurisdiction != regime.jurisdiction
              else tuple(version.applies_to.residents_of))
     return PeopleScope(obligation.data_set, where, version.personal_information.covers, tuple(rule.methods))

@@ -13,7 +13,7 @@ from typing import TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from playbooks.schema import Regime, ResponsePlaybook
+from playbooks.schema import ObligationRule, Regime, RegimeVersion, ResponsePlaybook
 
 PLAYBOOKS_DIR = Path(__file__).resolve().parent
 REGIMES_DIR = PLAYBOOKS_DIR / "regimes"
@@ -77,6 +77,16 @@ def regimes() -> dict[str, Regime]:
             if unknown := used - vocabulary:
                 raise CatalogError(f"{regime_id}.yaml {version.version}: unknown data elements {sorted(unknown)}")
     return out
+
+
+def rule_of(rule_version: str, rule_key: str) -> tuple[Regime, RegimeVersion, ObligationRule] | None:
+    """The regime, version and rule an obligation was decided under (``US-CA@2020-01-01``, ``individuals``);
+    None for decisions that are not a regime's (contracts, counsel's questions)."""
+    regime_id, _, version_id = rule_version.partition("@")
+    regime = regimes().get(regime_id)
+    version = next((v for v in regime.versions if v.version == version_id), None) if regime else None
+    rule = next((r for r in version.obligations if r.key == rule_key), None) if version else None
+    return (regime, version, rule) if regime and version and rule else None  # type: ignore[return-value]
 
 
 @cache

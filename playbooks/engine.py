@@ -214,10 +214,14 @@ def evaluate_clock(ctx: Context, regime: Regime, clock: Clock, tolling: bool,
     if start is None:
         return ClockResult(None, None, clock.start, None, f"{clock.text} ({how})")
     local_date = start.astimezone(ZoneInfo(ctx.tz)).date()
-    if clock.start == "individual_notice" and clock.relation != "within":
-        relation = {"same_time": "at the same time as", "before": "before"}[clock.relation]
-        return ClockResult(start, local_date, clock.start, start,
-                           f"{clock.text} — {relation} the individual notice ({how})")
+    if clock.start == "individual_notice" and clock.relation == "before":
+        # Owed before the people are told: due at the instant they are (the outbox holds their notice until then).
+        return ClockResult(start, local_date, clock.start, start, f"{clock.text} — before the individual notice ({how})")
+    if clock.start == "individual_notice" and clock.relation == "same_time":
+        # A filing made the day the people are told is made "at the same time"; read no tighter than that.
+        due = end_of_local_day(local_date, ZoneInfo(ctx.tz))
+        return ClockResult(due, local_date, clock.start, start,
+                           f"{clock.text} — at the same time as the individual notice, read as the same day ({how})")
     if clock.unit == "none":
         return ClockResult(None, None, clock.start, start, f"no fixed deadline: {clock.text} (from {words})")
     holds = ctx.holds if tolling else ()

@@ -147,3 +147,23 @@ def test_a_client_whose_channel_cannot_carry_its_contact_is_refused_when_loaded(
 
     with session_scope(small.engine) as s:
         assert s.get(Client, "x-corp") is None
+
+
+def test_new_jersey_residents_are_told_only_after_the_state_police_filing(small: Scenario, home: Path) -> None:
+    # N.J.S.A. 56:8-163(c)(1): report to the Division of State Police "in advance of the disclosure to the customer".
+    small.spec["extract"]["groups"] = [
+        {"data_set": "firm-records", "count": 3, "residency": {"state": "NJ"}, "jurisdiction": "US-NJ",
+         "contact": "email", "elements": ["ssn"], "notified": True}]
+    _ready_for_approval(small, home)
+    small.approve_all()
+    out = " ".join(small.cli("run", small.incident_id).split())
+    assert "before the people are told" in out, out
+    nj = small.people
+    assert all(small.received_by(p) == [] for p in nj)  # the State Police have not been told yet
+    small.hand_over()  # a paralegal files the State Police report (and the rest)
+    small.cli("run", small.incident_id)
+    assert all(len(small.received_by(p)) == 1 for p in nj)
+    duties = json.loads(small.cli("status", small.incident_id, "--json"))["obligations"]
+    police = next(d for d in duties if d["regime"] == "US-NJ" and d["rule"] == "state_police")
+    people = next(d for d in duties if d["regime"] == "US-NJ" and d["recipient_kind"] == "individual")
+    assert police["fulfilled_at"] <= people["fulfilled_at"]
