@@ -121,3 +121,18 @@ def test_registered_client_and_matter_terms_drive_the_contract_clock(database_ur
         assert contract["due"] == due
     bad = runner.invoke(app, ["obligations", str(_write(tmp_path, {**INCIDENT, "clients": ["acme-corp/nope"]}))])
     assert bad.exit_code == 2 and "has no matter 'nope'" in bad.output
+
+
+def test_the_readme_minimal_incident_file_works_on_a_fresh_home(home: Path, tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("A minimal", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = _write(tmp_path, block)
+    result = runner.invoke(app, ["obligations", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    decisions = json.loads(result.output)["obligations"]
+    owner = [d for d in decisions if d["recipient_kind"] == "data_owner" and d["required"]]
+    assert owner and all(d["recipient_ref"] == "client:acme-corp" for d in owner)
+    assert any(d["regime"] == "US-CA" and d["recipient_kind"] == "individual" and d["required"]
+               and d["data_set"] == "firm-records" for d in decisions)
+    result = runner.invoke(app, ["open", str(path), "--no-flow"])
+    assert result.exit_code == 0, result.output

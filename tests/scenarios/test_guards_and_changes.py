@@ -167,3 +167,17 @@ def test_new_jersey_residents_are_told_only_after_the_state_police_filing(small:
     police = next(d for d in duties if d["regime"] == "US-NJ" and d["rule"] == "state_police")
     people = next(d for d in duties if d["regime"] == "US-NJ" and d["recipient_kind"] == "individual")
     assert police["fulfilled_at"] <= people["fulfilled_at"]
+
+
+def test_a_client_notice_sent_after_its_contract_hours_shows_how_late(small: Scenario, home: Path) -> None:
+    small.spec["incident"]["discovered_hours_ago"] = 30  # the contract allows 24
+    small.open()
+    small.cli("run", small.incident_id)
+    small.approve_all()
+    (notice,) = small.notices()
+    small.cli("notice", "send", notice.id)
+    duties = json.loads(small.cli("status", small.incident_id, "--json"))["obligations"]
+    contract = next(d for d in duties if d["regime"] == "CONTRACT:delta-corp")
+    assert contract["met"] and contract["on_time"] is False
+    assert 5.9 * 3600 < contract["late_seconds"] < 6.2 * 3600
+    assert "late" in " ".join(small.cli("status", small.incident_id).split())
