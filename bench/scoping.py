@@ -150,8 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["BREACHCLOCK_HOME"] = str(home)
     os.environ.pop("BREACHCLOCK_DATABASE_URL", None)
     os.environ.pop("BREACHCLOCK_ENCRYPTION_KEY", None)
-    from breachclock import crypto, scoping, settings
+    from breachclock import scoping
     from breachclock.incidents import open_incident
+    from models import crypto, settings
     from models.db import get_engine, session_scope
     from playbooks.facts import IncidentFacts
 

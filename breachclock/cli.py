@@ -297,7 +297,7 @@ def obligations(
     """The decision record for an incident file: every regime considered, required or not, and why."""
     from datetime import UTC
 
-    from breachclock.settings import get_settings
+    from models.settings import get_settings
     from playbooks.engine import evaluate
     from playbooks.facts import ClientTerms
 

@@ -104,7 +104,7 @@ def _complete_tasks(engine, iid: str, phase: str, evidence_dir: Path, console: C
 
 def use_demo_home() -> Path:
     """Point this process at the demo's own home and database (before any setting is read)."""
-    from breachclock.settings import get_settings
+    from models.settings import get_settings
 
     home = get_settings().home_dir / "demo"
     os.environ["BREACHCLOCK_HOME"] = str(home)
@@ -112,7 +112,7 @@ def use_demo_home() -> Path:
     for variable in ("BREACHCLOCK_DATABASE_URL", "BREACHCLOCK_ENCRYPTION_KEY", "BREACHCLOCK_POSTAL_OUTBOX_DIR"):
         os.environ.pop(variable, None)
     get_settings.cache_clear()
-    from breachclock.crypto import get_sealer
+    from models.crypto import get_sealer
 
     get_sealer.cache_clear()
     return home

@@ -15,11 +15,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from breachclock.settings import get_settings
 from models import Client, Incident, IncidentEvent, Matter, Obligation, ObligationDecision, PlaybookTask
 from models.audit import append_event
 from models.base import utcnow
 from models.lifecycle import fire
+from models.settings import get_settings
 from playbooks import catalog
 from playbooks.clocks import Interval
 from playbooks.engine import Decision, evaluate

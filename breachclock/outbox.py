@@ -36,11 +36,11 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from breachclock import notices, recipients
-from breachclock.crypto import get_sealer
 from breachclock.incidents import get_incident, load_facts, record_event
 from models import AffectedPerson, Delivery, Incident, Notice, NoticeObligation, Obligation
 from models.audit import append_event
 from models.base import utcnow
+from models.crypto import get_sealer
 from models.db import session_scope
 from notifications.channels import Channel, DeliveryError, OutgoingMessage, Receipt
 from playbooks.engine import UNKNOWN_RESIDENCY

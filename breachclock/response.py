@@ -19,13 +19,13 @@ from sqlalchemy import Engine, func, select
 
 from breachclock import notices, outbox
 from breachclock.incidents import get_incident, reevaluate
-from breachclock.settings import get_settings
 from models import Approval, AuditEvent, Delivery, Evidence, Notice, Obligation, PlaybookTask
 from models.audit import append_event, verify_chain
 from models.base import utcnow
 from models.db import get_engine, session_scope
 from models.incident import STATES
 from models.lifecycle import IllegalTransition, fire, notices_lacking_approval
+from models.settings import get_settings
 from notifications.channels import Channel
 
 FLOW_ACTOR = "breachclock (breach-response flow)"

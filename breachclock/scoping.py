@@ -81,12 +81,12 @@ from sqlalchemy import Text, cast, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from breachclock import outbox
-from breachclock.crypto import get_sealer
 from breachclock.incidents import current_actor, get_incident, load_facts, update_facts
 from breachclock.residency import resolve
-from breachclock.settings import get_settings
 from models.base import utcnow
+from models.crypto import get_sealer
 from models.person import AffectedPerson
+from models.settings import get_settings
 from playbooks import catalog
 from playbooks.engine import coverage
 from playbooks.facts import ENTITY_DATA_SET, UNKNOWN, AffectedGroup, IncidentFacts

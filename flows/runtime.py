@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from breachclock.settings import get_settings
+from models.settings import get_settings
 
 
 def configure_prefect() -> None:

@@ -51,7 +51,7 @@ def _engine_for(url: str) -> Engine:
 def get_engine(url: str | None = None) -> Engine:
     """The migrated engine for ``url`` (default: the configured database)."""
     if url is None:
-        from breachclock.settings import get_settings
+        from models.settings import get_settings
 
         url = get_settings().resolved_database_url()
     return _engine_for(url)

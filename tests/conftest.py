@@ -35,8 +35,8 @@ def prefect_harness(prefect_home: Path) -> Iterator[None]:
 
 
 def _clear_caches() -> None:
-    from breachclock.crypto import get_sealer
-    from breachclock.settings import get_settings
+    from models.crypto import get_sealer
+    from models.settings import get_settings
 
     get_settings.cache_clear()
     get_sealer.cache_clear()

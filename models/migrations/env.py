@@ -9,7 +9,7 @@ config = context.config
 connection = config.attributes.get("connection")
 
 if connection is None:  # invoked from the alembic CLI
-    from breachclock.settings import get_settings
+    from models.settings import get_settings
 
     connectable = create_engine(get_settings().resolved_database_url())
     with connectable.connect() as connection:

@@ -7,8 +7,8 @@ import stat
 import pytest
 from cryptography.fernet import Fernet
 
-from breachclock import crypto
-from breachclock.settings import get_settings
+from models import crypto
+from models.settings import get_settings
 
 
 def test_key_is_generated_once_owner_only(home) -> None:

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from breachclock import crypto
-from breachclock import settings as bc_settings
 from breachclock.incidents import get_incident, load_facts, open_incident
+from models import crypto
+from models import settings as bc_settings
 from models.db import get_engine, session_scope
 from playbooks.facts import IncidentFacts
 

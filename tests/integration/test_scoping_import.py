@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from breachclock import crypto
-from breachclock import settings as bc_settings
 from breachclock.incidents import get_incident, load_facts, open_incident
 from breachclock.scoping import RowsRejected, ScopingError, import_records, scoping_report
+from models import crypto
+from models import settings as bc_settings
 from models.db import get_engine, session_scope
 from models.person import AffectedPerson
 from playbooks.facts import IncidentFacts

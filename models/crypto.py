@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from breachclock.settings import get_settings
+from models.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
