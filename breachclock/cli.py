@@ -6,8 +6,10 @@ Exit codes: 0 success; 1 a verification failed or the record refused a move;
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import os
 import sys
 import time
 from datetime import datetime
@@ -40,12 +42,19 @@ console = Console()
 err = Console(stderr=True)
 
 
+_DEBUG = {"on": False}
+
+
 @app.callback()
-def _setup() -> None:
+def _setup(debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback of an error.")] = False
+           ) -> None:
     """breachclock's own warnings (a generated key, a configuration problem) go to stderr."""
     import logging
 
     from rich.logging import RichHandler
+
+    _DEBUG["on"] = debug
+    os.umask(0o077)  # everything this process writes (database, letters, reports) is owner-only
 
     handler = RichHandler(console=err, show_time=False, show_path=False)
     breachclock_logger = logging.getLogger("breachclock")
@@ -734,16 +743,23 @@ def approve(
 
 @audit_app.command("verify")
 def audit_verify(incident_id: str) -> None:
-    """Recompute the incident's hash chain; name the first broken or missing link (exit 1)."""
-    from models.audit import verify_chain
+    """Recompute the incident's keyed chain, check it against its last signed checkpoint, check the record tables
+    and the database's protective triggers against it; name every problem (exit 1)."""
+    from models.audit import checkpoint_dir, verify_chain
     from models.db import session_scope
 
     with session_scope(_engine()) as session:
         report = verify_chain(session, incident_id)
     if report.ok:
-        console.print(f"[green]audit chain intact[/]: {report.events} event(s)")
+        console.print(f"[green]audit chain intact[/]: {report.events} event(s), record matches the chain, "
+                      f"checkpointed at #{report.checkpoint_seq} in {checkpoint_dir()}"
+                      + (f" ({report.legacy_events} early event(s) written before the chain was keyed)"
+                         if report.legacy_events else ""))
         return
-    _fail(f"audit chain broken at event id {report.event_id}: {report.problem}", 1)
+    for problem in report.problems:
+        err.print(f"[bold red]problem:[/] {problem}", highlight=False)
+    _fail(f"audit chain broken: {len(report.problems)} problem(s)"
+          + (f", first at event id {report.event_id}" if report.event_id else ""), 1)
 
 
 @audit_app.command("log")
@@ -868,6 +884,46 @@ def demo() -> None:
     from breachclock.demo import run_demo
 
     raise typer.Exit(run_demo(console))
+
+
+def _explain(exc: BaseException) -> tuple[str, int] | None:
+    """A one-line cause and what to do, for the errors a user can meet; None for a defect (shown in full)."""
+    from jinja2 import TemplateError
+    from sqlalchemy.exc import DBAPIError
+
+    from models.audit import RecordTampered
+    from models.crypto import KeyError_
+
+    if isinstance(exc, RecordTampered | KeyError_):
+        return str(exc), 1
+    if isinstance(exc, TemplateError):
+        return f"a notice template could not be rendered ({type(exc).__name__}: {exc}); fix the template", 1
+    if isinstance(exc, DBAPIError):
+        cause = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
+        return (f"the database refused the operation ({cause}); nothing was changed. Check "
+                "BREACHCLOCK_DATABASE_URL and that no other process holds the record"), 1
+    return None
+
+
+def _guarded(callback):  # type: ignore[no-untyped-def]
+    @functools.wraps(callback)
+    def run(*args, **kwargs):  # type: ignore[no-untyped-def]
+        try:
+            return callback(*args, **kwargs)
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # noqa: BLE001 - turned into a one-line message unless --debug
+            explained = _explain(exc)
+            if explained is None or _DEBUG["on"]:
+                raise
+            _fail(*explained)
+
+    return run
+
+
+for _typer in (app, rules_app, audit_app, task_app, clients_app, notice_app, obligation_app):
+    for _command in _typer.registered_commands:
+        _command.callback = _guarded(_command.callback)
 
 
 if __name__ == "__main__":  # pragma: no cover

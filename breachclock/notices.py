@@ -32,6 +32,7 @@ from breachclock.incidents import load_facts, new_id
 from models import Approval, AuditEvent, Client, Delivery, Incident, Notice, NoticeObligation, NoticeVariant, Obligation
 from models.audit import append_event
 from models.base import utcnow
+from models.lifecycle import notices_lacking_approval
 from notifications.channels import MAX_SMS_CHARS
 from notifications.templates import (
     NoticeTemplateNotFound,
@@ -350,17 +351,15 @@ def decide(session: Session, notice_id: str, *, counsel: str, approve: bool, com
     session.flush()
     append_event(session, incident_id=notice.incident_id, actor=counsel,
                  action="notice_approved" if approve else "notice_rejected", reason=comment or "approved",
-                 details={"notice": notice.id, "content_hash": notice.content_hash,
+                 details={"notice": notice.id, "content_hash": notice.content_hash, "approval": approval.id,
                           "variants": {c: v.content_hash for c, v in variants_of(session, notice.id).items()}})
     return approval
 
 
 def is_approved(session: Session, notice: Notice) -> bool:
-    """Whether the latest decision on the notice's current content is an approval."""
-    latest = session.scalars(select(Approval).where(Approval.notice_id == notice.id,
-                                                    Approval.content_hash == notice.content_hash)
-                             .order_by(Approval.id.desc()).limit(1)).first()
-    return latest is not None and latest.decision == "approved"
+    """Whether counsel's latest decision on the notice's current content is an approval, as the chain records it
+    (see :func:`models.lifecycle.notices_lacking_approval`)."""
+    return notice.id not in {n.id for n in notices_lacking_approval(session, notice.incident_id)}
 
 
 def redraft(session: Session, notice_id: str, *, actor: str) -> bool:

@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 from breachclock import notices, recipients
 from breachclock.incidents import get_incident, load_facts, record_event
 from models import AffectedPerson, Delivery, Incident, Notice, NoticeObligation, Obligation
-from models.audit import append_event
+from models.audit import append_event, record_delivery, verify_chain
 from models.base import utcnow
 from models.crypto import get_sealer
 from models.db import session_scope
@@ -146,6 +146,7 @@ def queue(session: Session, incident: Incident, *, actor: str, notice_ids: Itera
     to_db = Delivery.__table__.c.created_at.type.dialect_impl(dialect).bind_processor(dialect)
     created = to_db(utcnow()) if to_db else utcnow()
     before = _delivery_count(session, incident.id)
+    last_id = session.scalar(select(func.max(Delivery.id))) or 0
     rows: list[tuple[Any, ...]] = []
     without_contact = 0
     moved = 0
@@ -185,10 +186,12 @@ def queue(session: Session, incident: Incident, *, actor: str, notice_ids: Itera
     flush()
     queued = _delivery_count(session, incident.id) - before
     if queued or without_contact or moved:
+        first, last = session.execute(select(func.min(Delivery.id), func.max(Delivery.id)).join(Notice).where(
+            Notice.incident_id == incident.id, Delivery.id > last_id)).one()
         append_event(session, incident_id=incident.id, actor=actor, action="deliveries_queued",
                      reason="one delivery per notice and recipient",
                      details={"queued": queued, "without_contact": without_contact, "moved_channel": moved,
-                              "notices": sorted(notice_ids)})
+                              "notices": sorted(notice_ids), "id_ranges": [[first, last]] if queued else []})
     return QueueReport(queued, without_contact)
 
 
@@ -296,6 +299,10 @@ def _guard(session: Session, incident: Incident, notice_ids: list[str] | None, a
                           + ": nothing is sent until it is released (breachclock release)")
     if state in CLOSED:
         raise SendRefused(f"{incident.id} is {state}: nothing more is sent")
+    chain = verify_chain(session, incident.id)
+    if not chain.ok:
+        raise SendRefused(f"{incident.id}: the record does not prove itself ({'; '.join(chain.problems[:3])}): "
+                          "nothing is sent until a person has looked (breachclock audit verify)")
     query = select(Notice).where(Notice.incident_id == incident.id).order_by(Notice.id)
     if notice_ids is not None:
         query = query.where(Notice.id.in_(notice_ids))
@@ -406,11 +413,15 @@ def _send_pending(engine: Engine, incident_id: str, channels: dict[str, Channel]
                 else:
                     delivery.status = "failed"
                     report.failed += 1
+                record_delivery(session, incident_id, [delivery], actor="breachclock",
+                                reason=f"{message.channel}: {exc.reason}")
             continue
         with session_scope(engine) as session:
             delivery = session.get(Delivery, delivery_id)
             assert delivery is not None
             _record(delivery, receipt)
+            record_delivery(session, incident_id, [delivery], actor="breachclock",
+                            reason=f"{message.channel}: {receipt.status} by {receipt.provider}")
         setattr(report, delivery.status, getattr(report, delivery.status) + 1)
 
 
@@ -439,9 +450,8 @@ def reconcile(engine: Engine, incident_id: str, channels: dict[str, Channel]) ->
             else:
                 delivery.status = "uncertain"
                 delivery.last_error = "interrupted after claiming; the provider may have accepted it"
-            append_event(session, incident_id=incident_id, actor="breachclock", action="delivery_reconciled",
-                         reason="found in 'sending' after an interruption",
-                         details={"delivery": delivery.id, "status": delivery.status})
+            record_delivery(session, incident_id, [delivery], actor="breachclock",
+                            reason="reconciled: found in 'sending' after an interruption")
     return settled
 
 
@@ -550,6 +560,8 @@ def _handover(session: Session, deliveries: list[Delivery], *, actor: str, recei
         d.status, d.sent_at, d.confirmed_by, d.receipt = "sent", at, actor, receipt
     if deliveries:
         incident_id = session.get(Notice, deliveries[0].notice_id).incident_id  # type: ignore[union-attr]
+        session.flush()
+        record_delivery(session, incident_id, deliveries, actor=actor, reason=f"{action}: {receipt}")
         append_event(session, incident_id=incident_id, actor=actor, action=action, reason=receipt,
                      details={"deliveries": [d.id for d in deliveries], "at": at.isoformat()}, at=utcnow())
         settle(session, get_incident(session, incident_id), actor=actor)
@@ -593,8 +605,9 @@ def resolve_uncertain(session: Session, delivery_id: int, *, delivered: bool, ac
     else:
         delivery.status = "pending"
     notice = session.get(Notice, delivery.notice_id)
-    append_event(session, incident_id=notice.incident_id, actor=actor, action="delivery_resolved",  # type: ignore[union-attr]
-                 reason=reason, details={"delivery": delivery_id, "from": before, "to": delivery.status})
+    assert notice is not None
+    session.flush()
+    record_delivery(session, notice.incident_id, [delivery], actor=actor, reason=f"resolved from {before}: {reason}")
     return delivery
 
 

@@ -83,6 +83,7 @@ from sqlalchemy.orm import Session
 from breachclock import outbox
 from breachclock.incidents import current_actor, get_incident, load_facts, update_facts
 from breachclock.residency import resolve
+from models.audit import touch
 from models.base import utcnow
 from models.crypto import get_sealer
 from models.person import AffectedPerson
@@ -971,6 +972,7 @@ def _write_people(session: Session, incident_id: str, results: Sequence[ChunkRes
     with people already recorded for the incident (the first occurrence is inserted; a later one is merged
     into it with :func:`_merge_sealed`). Returns (new, merged, distinct people of the file)."""
     table = AffectedPerson.__table__
+    touch(session, incident_id, "affected_people")  # raw inserts: the chain must seal the people table anew
     conn = session.connection()
     dialect = conn.dialect
     already = conn.execute(select(func.count()).select_from(table).where(table.c.incident_id == incident_id)

@@ -5,7 +5,7 @@ Alembic sees the whole metadata.
 """
 
 from models.approval import Approval
-from models.audit import AuditEvent
+from models.audit import AuditEvent, RecordKey
 from models.base import Base
 from models.client import Client, Matter
 from models.evidence import Evidence
@@ -33,4 +33,5 @@ __all__ = [
     "Obligation",
     "ObligationDecision",
     "PlaybookTask",
+    "RecordKey",
 ]

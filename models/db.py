@@ -13,11 +13,12 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from models.base import utcnow
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-APPEND_ONLY_TABLES = ("audit_events", "approvals", "evidence", "incident_events", "obligation_decisions")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -45,7 +46,28 @@ def make_engine(url: str) -> Engine:
 def _engine_for(url: str) -> Engine:
     engine = make_engine(url)
     migrate(engine)
+    check_key(engine)
     return engine
+
+
+def check_key(engine: Engine) -> None:
+    """The key in use must be the one the record was written with; a record with data and no key never gets a new
+    one. The first use records the key's fingerprint."""
+    from models.audit import RecordKey
+    from models.crypto import KeyError_, get_sealer
+
+    with engine.begin() as conn:
+        recorded = [k for (k,) in conn.execute(select(RecordKey.key_id))]
+        has_data = conn.execute(text("SELECT EXISTS (SELECT 1 FROM affected_people) OR EXISTS "
+                                     "(SELECT 1 FROM audit_events)")).scalar()
+    sealer = get_sealer(may_create=not (recorded or has_data))
+    if recorded and sealer.key_id not in recorded:
+        raise KeyError_(f"the encryption key in use (fingerprint {sealer.key_id}) is not the key this record was "
+                        f"written with ({', '.join(recorded)}): set BREACHCLOCK_ENCRYPTION_KEY to the original key, "
+                        "or restore <home>/encryption.key from the backup taken with the database")
+    if not recorded:
+        with engine.begin() as conn:
+            conn.execute(RecordKey.__table__.insert().values(key_id=sealer.key_id, created_at=utcnow()))
 
 
 def get_engine(url: str | None = None) -> Engine:

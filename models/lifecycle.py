@@ -22,7 +22,7 @@ from statemachine import State, StateMachine
 from statemachine.exceptions import TransitionNotAllowed
 
 from models.approval import Approval
-from models.audit import append_event
+from models.audit import AuditEvent, append_event
 from models.base import utcnow
 from models.incident import Hold, Incident
 from models.notice import Notice
@@ -161,16 +161,19 @@ class BreachLifecycle(StateMachine):
 
 
 def notices_lacking_approval(session: Session, incident_id: str) -> list[Notice]:
-    """Notices whose current content has no standing approval (the latest decision on that hash)."""
+    """Notices whose current content has no standing approval recorded in the chain (the latest decision on that
+    hash, in an event whose approval row matches)."""
+    decisions: dict[tuple[str, str], Any] = {}
+    for e in session.scalars(select(AuditEvent).where(
+            AuditEvent.incident_id == incident_id,
+            AuditEvent.action.in_(("notice_approved", "notice_rejected"))).order_by(AuditEvent.seq)):
+        decisions[(e.details.get("notice"), e.details.get("content_hash"))] = e
     out = []
     for notice in session.scalars(select(Notice).where(Notice.incident_id == incident_id).order_by(Notice.id)):
-        latest = session.scalars(
-            select(Approval)
-            .where(Approval.notice_id == notice.id, Approval.content_hash == notice.content_hash)
-            .order_by(Approval.id.desc())
-            .limit(1)
-        ).first()
-        if latest is None or latest.decision != "approved":
+        e = decisions.get((notice.id, notice.content_hash))
+        row = session.get(Approval, e.details.get("approval")) if e is not None else None
+        if e is None or e.action != "notice_approved" or row is None or row.decision != "approved" or (
+                row.content_hash != notice.content_hash):
             out.append(notice)
     return out
 

@@ -36,6 +36,11 @@ class Settings(BaseSettings):
         ge=1,
         description="The firm's own target for notices the law gives no fixed deadline; shown as policy, never as law.",
     )
+    checkpoint_dir: Path | None = Field(
+        default=None,
+        description="Where signed checkpoints of every audit chain are appended. Default: <home>/checkpoints. Point "
+        "it at storage the database's administrators cannot rewrite (another machine, WORM storage).",
+    )
     actor: str | None = Field(
         default=None, description="Who is acting at this terminal (recorded in the audit log). Default: the OS user."
     )
