@@ -18,7 +18,7 @@ from breachclock.scoping import import_records
 from models import AuditEvent, Delivery, Incident, Notice
 from models.audit import verify_chain
 from models.db import session_scope
-from tests.conftest import finish_containment
+from tests.factories import finish_containment
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,7 +50,7 @@ def test_flow_waits_on_people_and_resumes_to_notified(prefect_harness, home, tmp
     from models.db import get_engine
 
     engine = get_engine()
-    from tests.conftest import sample_facts
+    from tests.factories import sample_facts
 
     with session_scope(engine) as s:
         # An exercise: the memory channels simulate every delivery (a real incident would refuse them).
@@ -86,7 +86,7 @@ def test_sigkill_mid_notification_then_rerun_resumes_without_repeating(prefect_h
     import json
 
     from models.db import get_engine
-    from tests.conftest import contained_incident_with_people
+    from tests.factories import contained_incident_with_people
     from tests.notifications.fakes import FakeSendGridServer
 
     engine = get_engine()

@@ -16,7 +16,7 @@ from breachclock.response import STAGES, run_stage
 from models import Delivery, Incident, Notice
 from models.db import session_scope
 from notifications.config import NotificationSettings, build_channels
-from tests.conftest import contained_incident_with_people
+from tests.factories import contained_incident_with_people
 from tests.notifications.fakes import FakeSendGridServer
 
 
@@ -113,7 +113,7 @@ def test_queueing_is_idempotent_and_each_sent_message_is_content_addressed(engin
 
 def test_an_approved_client_notice_goes_out_at_triage_and_is_not_sent_again(engine, home, tmp_path,
                                                                             sendgrid) -> None:
-    from tests.conftest import sample_facts
+    from tests.factories import sample_facts
 
     client = {"id": "acme-corp", "name": "Acme", "notice_hours": 24, "notice_contact": "sec@acme.example"}
     with session_scope(engine) as s:

@@ -13,7 +13,7 @@ from breachclock.notices import decide, draft_notices
 from models import AuditEvent, Hold, Incident
 from models.db import session_scope
 from models.lifecycle import IllegalTransition, allowed_events, fire
-from tests.conftest import finish_containment
+from tests.factories import finish_containment
 
 
 def _status(engine, incident_id: str) -> str:  # type: ignore[no-untyped-def]
