@@ -18,7 +18,6 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import typer
-import yaml
 from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
@@ -84,14 +83,12 @@ def _pydantic_message(source: str, exc: ValidationError) -> str:
 
 
 def _read_structured(path: Path) -> tuple[Any, bytes]:
+    from playbooks.documents import DocumentError, read_document
+
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise BadInput(f"{path}: cannot read ({exc.strerror})") from None
-    try:
-        data = json.loads(raw) if path.suffix.lower() == ".json" else yaml.safe_load(raw)
-    except (yaml.YAMLError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BadInput(f"{path}: not valid {'JSON' if path.suffix.lower() == '.json' else 'YAML'}: {exc}") from None
+        data, raw = read_document(path)
+    except DocumentError as exc:
+        raise BadInput(str(exc)) from None
     if not isinstance(data, dict):
         raise BadInput(f"{path}: expected a mapping of fields at the top level")
     return data, raw

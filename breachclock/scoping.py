@@ -75,7 +75,6 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import Text, cast, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -89,6 +88,7 @@ from models.crypto import get_sealer
 from models.person import AffectedPerson
 from models.settings import get_settings
 from playbooks import catalog
+from playbooks.documents import DocumentError, read_document
 from playbooks.engine import coverage
 from playbooks.facts import ENTITY_DATA_SET, UNKNOWN, AffectedGroup, IncidentFacts
 
@@ -97,6 +97,12 @@ FIELDS = ("first_name", "last_name", "full_name", "address", "city", "state", "p
           "email", "phone")
 DEFAULT_CHUNK_BYTES = 4 << 20  # ~37k rows of a typical extract: keeps 2 workers evenly busy to the end
 DEFAULT_CHUNK_ROWS = 50_000
+# Bounds on an extract (docs/incident-file.md): a cell longer than this is refused, as is a wider header, and a
+# workbook whose sheets unpack to more than this or at a ratio only a zip bomb reaches.
+MAX_CELL = 4096
+MAX_COLUMNS = 1000
+MAX_XLSX_UNPACKED = 4 << 30
+MAX_XLSX_RATIO = 200
 REPORT_COLUMNS = ("row", "column", "severity", "problem", "value")
 
 
@@ -204,13 +210,10 @@ def detect_mapping(headers: Sequence[str]) -> ColumnMapping:
 
 def load_mapping_file(path: str | os.PathLike[str]) -> MappingFile:
     try:
-        with open(path, encoding="utf-8") as fh:
-            raw = yaml.safe_load(fh) or {}
-        return MappingFile.model_validate(raw)
-    except OSError as exc:
-        raise ScopingError(f"mapping file {path}: cannot read it ({exc.strerror})") from None
-    except yaml.YAMLError as exc:
-        raise ScopingError(f"mapping file {path}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        raw, _ = read_document(Path(path), what="mapping file")
+        return MappingFile.model_validate(raw or {})
+    except DocumentError as exc:
+        raise ScopingError(f"mapping file {exc}") from None
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise ScopingError(f"mapping file {path}: {problems}") from None
@@ -270,6 +273,7 @@ class ImportSpec:
     source_tag: str  # fingerprint of the file, used in name-only identities
     data_set: str | None = None  # the data set of every row, unless a column says
     data_sets: dict[str, str] = field(default_factory=dict)  # a column's value (data set or client id) → data set
+    streamed: bool = False  # an encoding that cannot be cut into byte ranges: one chunk, decoded as a stream
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -362,15 +366,28 @@ def _sniff_delimiter(line: str) -> str:
     return best if counts[best] else ","
 
 
-def _transcode(path: Path, encoding: str, work_dir: Path) -> Path:
-    """Re-encode a non-ASCII-compatible file (UTF-16...) as UTF-8 so it can be cut into byte ranges."""
-    out = work_dir / "source.utf8"
+def _streamed_header(src: Path, fmt: Format, encoding: str, delimiter: str | None) -> tuple[list[str], str]:
+    """The header of a file in an encoding that cannot be cut into byte ranges (UTF-16...): read as a stream,
+    never copied to disk in clear."""
     try:
-        with path.open(encoding=encoding, newline="") as src, out.open("w", encoding="utf-8", newline="") as dst:
-            shutil.copyfileobj(src, dst, 1 << 20)
+        with src.open(encoding=encoding, newline="") as fh:
+            line = fh.readline(1 << 20)
     except UnicodeError:
-        raise ScopingError(f"the file is not valid {encoding} text (name the file's encoding)") from None
-    return out
+        raise ScopingError(f"line 1 is not valid {encoding} text (name the file's encoding)") from None
+    line = line.lstrip("\ufeff")
+    if not line.strip():
+        raise ScopingError("the file is empty or its first line is blank: expected a header")
+    if fmt == "jsonl":
+        try:
+            first = json.loads(line)
+        except ValueError:
+            first = None
+        if not isinstance(first, dict) or not first:
+            raise ScopingError("line 1 is not a JSON object (JSON Lines: one object per line)")
+        return [str(k) for k in first], ""
+    delimiter = delimiter or _sniff_delimiter(line)
+    headers = [h.strip() for h in next(csv.reader([line.rstrip("\r\n")], delimiter=delimiter))]
+    return headers, delimiter
 
 
 def prepare_import(path: str | os.PathLike[str], *, format: str | None = None, encoding: str | None = None,
@@ -384,8 +401,10 @@ def prepare_import(path: str | os.PathLike[str], *, format: str | None = None, e
     one every row belongs to, unless the file has a data-set (or client) column.
     """
     src = Path(path)
-    if not src.is_file():
+    if not src.exists():
         raise ScopingError(f"no such file: {src}")
+    if not src.is_file():
+        raise ScopingError(f"{src}: not a regular file (an extract must be a file)")
     given = load_mapping_file(mapping_file) if mapping_file else None
     fmt = _format_of(src, format or (given.format if given else None))
     encoding = encoding or (given.encoding if given else None) or "utf-8"
@@ -401,15 +420,17 @@ def prepare_import(path: str | os.PathLike[str], *, format: str | None = None, e
         if code is None:
             raise ScopingError(f"unknown data element {token!r}; see playbooks/data_elements.yaml")
         base_elements.append(code)
-    if fmt != "xlsx" and not _ascii_compatible(encoding):
-        if work_dir is None:
-            raise ScopingError(f"encoding {encoding} needs a work directory to be re-encoded")
-        src, encoding = _transcode(src, encoding, Path(work_dir)), "utf-8"
+    streamed = fmt != "xlsx" and not _ascii_compatible(encoding)
     if fmt == "xlsx":
+        _check_xlsx_size(src)
         headers, data_start = _xlsx_header(src, sheet)
         delimiter = ""
+    elif streamed:
+        (headers, delimiter), data_start = _streamed_header(src, fmt, encoding, delimiter), 0
     else:
         headers, data_start, delimiter = _text_header(src, fmt, encoding, delimiter)
+    if len(headers) > MAX_COLUMNS:
+        raise ScopingError(f"the header has {len(headers)} columns; an extract may have at most {MAX_COLUMNS}")
     if len(set(headers)) != len(headers):
         dupes = sorted({h for h in headers if headers.count(h) > 1})
         raise ScopingError(f"duplicate column names in the header: {', '.join(map(repr, dupes))}")
@@ -437,7 +458,7 @@ def prepare_import(path: str | os.PathLike[str], *, format: str | None = None, e
         fixed = choice.default
     return ImportSpec(str(src), fmt, encoding, delimiter or ",", tuple(headers), mapping,
                       tuple(sorted(set(base_elements))), name_exposed, sheet, data_start, _fingerprint(src),
-                      fixed, dict(choice.values))
+                      fixed, dict(choice.values), streamed)
 
 
 @dataclass(frozen=True)
@@ -527,6 +548,18 @@ def _sheet(wb: Any, sheet: str | None) -> Any:
     return wb[sheet]
 
 
+def _check_xlsx_size(src: Path) -> None:
+    try:
+        with zipfile.ZipFile(src) as archive:
+            unpacked = sum(i.file_size for i in archive.infolist())
+    except (zipfile.BadZipFile, OSError):
+        raise ScopingError("not a readable .xlsx workbook") from None
+    packed = max(src.stat().st_size, 1)
+    if unpacked > MAX_XLSX_UNPACKED or unpacked > MAX_XLSX_RATIO * packed and unpacked > 64 << 20:
+        raise ScopingError(f"the workbook unpacks to {unpacked:,} bytes from {packed:,}: too large to be an extract "
+                           "(save it as CSV)")
+
+
 def _xlsx_header(src: Path, sheet: str | None) -> tuple[list[str], int]:
     wb = _open_xlsx(src)
     try:
@@ -541,18 +574,13 @@ def _xlsx_header(src: Path, sheet: str | None) -> tuple[list[str], int]:
 
 def plan_chunks(spec: ImportSpec, *, chunk_bytes: int = DEFAULT_CHUNK_BYTES,
                 chunk_rows: int = DEFAULT_CHUNK_ROWS) -> list[Chunk]:
-    """Cut the file into chunks that end on record boundaries (one pass over the bytes, no parsing)."""
-    if spec.format == "xlsx":
-        wb = _open_xlsx(Path(spec.path))
-        try:
-            ws = _sheet(wb, spec.sheet)
-            last = ws.max_row
-            if last is None:  # no dimension recorded: count
-                last = sum(1 for _ in ws.iter_rows(values_only=True))
-        finally:
-            wb.close()
-        return [Chunk(i, a, min(a + chunk_rows - 1, last), a)
-                for i, a in enumerate(range(spec.data_start, last + 1, chunk_rows))]
+    """Cut the file into chunks that end on record boundaries (one pass over the bytes, no parsing).
+
+    A workbook, and a text file in an encoding that cannot be cut by bytes, is one chunk read as a stream:
+    a workbook re-read from its start for every chunk would cost time quadratic in its rows.
+    """
+    if spec.format == "xlsx" or spec.streamed:
+        return [Chunk(0, spec.data_start, -1, spec.data_start if spec.format == "xlsx" else 2)]
     src = Path(spec.path)
     size = src.stat().st_size
     quote = b'"' if spec.format == "csv" else None
@@ -791,8 +819,7 @@ def _rows(spec: ImportSpec, chunk: Chunk) -> Iterator[tuple[int, list[str] | Non
         wb = _open_xlsx(Path(spec.path))
         try:
             ws = _sheet(wb, spec.sheet)
-            for line, row in enumerate(ws.iter_rows(min_row=chunk.start, max_row=chunk.end, values_only=True),
-                                       start=chunk.start):
+            for line, row in enumerate(ws.iter_rows(min_row=chunk.start, values_only=True), start=chunk.start):
                 if not any(v not in (None, "") for v in row):
                     continue
                 values = [_cell(v) for v in row]
@@ -801,6 +828,14 @@ def _rows(spec: ImportSpec, chunk: Chunk) -> Iterator[tuple[int, list[str] | Non
                 yield line, values, None
         finally:
             wb.close()
+        return
+    if spec.streamed:
+        try:
+            with open(spec.path, encoding=spec.encoding, newline="") as stream:
+                stream.readline(1 << 20)  # the header
+                yield from _text_rows(spec, stream, chunk.first_line)
+        except UnicodeError:
+            raise ScopingError(f"the file is not valid {spec.encoding} text (name the file's encoding)") from None
         return
     with open(spec.path, "rb") as fh:
         fh.seek(chunk.start)
@@ -811,10 +846,16 @@ def _rows(spec: ImportSpec, chunk: Chunk) -> Iterator[tuple[int, list[str] | Non
         bad_line = chunk.first_line + data[: exc.start].count(b"\n")
         raise ScopingError(f"line {bad_line} is not valid {spec.encoding} text (name the file's encoding)") from None
     del data
+    yield from _text_rows(spec, io.StringIO(text, newline=""), chunk.first_line)
+
+
+def _text_rows(spec: ImportSpec, text: Any, first_line: int) -> Iterator[tuple[int, list[str] | None, str | None]]:
+    """Records of CSV or JSON Lines text (a stream of the chunk's text), numbered from ``first_line``."""
+    width = len(spec.headers)
     if spec.format == "jsonl":
         headers = spec.headers
-        for offset, raw in enumerate(text.split("\n")):
-            line = chunk.first_line + offset
+        for offset, raw in enumerate(text):
+            line = first_line + offset
             if not raw.strip():
                 continue
             try:
@@ -827,8 +868,7 @@ def _rows(spec: ImportSpec, chunk: Chunk) -> Iterator[tuple[int, list[str] | Non
                 continue
             yield line, [_json_value(obj.get(h)) for h in headers], None
         return
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=spec.delimiter, strict=False)
-    first_line = chunk.first_line
+    reader = csv.reader(text, delimiter=spec.delimiter, strict=False)
     last_line = 0
     while True:
         try:
@@ -875,6 +915,9 @@ def process_chunk(spec: ImportSpec, chunk: Chunk, work_dir: str | os.PathLike[st
         rows += 1
         if values is None:
             problems.append((line, "*", "rejected", problem or "malformed record", ""))
+            continue
+        if max(map(len, values), default=0) > MAX_CELL:
+            problems.append((line, "*", "rejected", f"a value longer than {MAX_CELL:,} characters", ""))
             continue
         p = _row_person(w, values, line, problems)
         if p is None:
@@ -926,11 +969,49 @@ class ImportResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+_WORK_LOCKS: dict[str, int] = {}
+
+
 def new_work_dir(base: str | os.PathLike[str] | None = None) -> Path:
-    """A private (0700) temporary directory for chunk files (removed by the caller)."""
+    """A private (0700) temporary directory for chunk files, locked while in use (release it with
+    :func:`release_work_dir`). Work directories a killed import left behind are removed first."""
+    import fcntl
+
     root = Path(base) if base else get_settings().home_dir / "scoping"
-    root.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix="work-", dir=root))
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    remove_stale_work_dirs(root)
+    work = Path(tempfile.mkdtemp(prefix="work-", dir=root))
+    fd = os.open(work / ".lock", os.O_CREAT | os.O_RDWR, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    _WORK_LOCKS[str(work)] = fd
+    return work
+
+
+def release_work_dir(work: str | os.PathLike[str]) -> None:
+    shutil.rmtree(work, ignore_errors=True)
+    if (fd := _WORK_LOCKS.pop(str(work), None)) is not None:
+        os.close(fd)
+
+
+def remove_stale_work_dirs(root: Path) -> int:
+    """Remove work directories no live import holds (their chunk files are sealed, but leave nothing behind)."""
+    import fcntl
+
+    removed = 0
+    for work in root.glob("work-*"):
+        try:
+            fd = os.open(work / ".lock", os.O_CREAT | os.O_RDWR, 0o600)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue  # a running import holds it
+        shutil.rmtree(work, ignore_errors=True)
+        os.close(fd)
+        removed += 1
+    return removed
 
 
 def _merge_sealed(existing: tuple[str, str, str, bytes], incoming: tuple[str, str, str, bytes]
@@ -1129,7 +1210,7 @@ def import_records(session: Session, incident_id: str, path: str | os.PathLike[s
         return commit_import(session, incident_id, results, work, accept_rejected=accept_rejected, actor=actor,
                              report_dir=report_dir, timings=timings)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        release_work_dir(work)
 
 
 def run_chunks(spec: ImportSpec, chunks: Sequence[Chunk], work_dir: str | os.PathLike[str], *,

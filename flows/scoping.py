@@ -8,7 +8,6 @@ when ``BREACHCLOCK_DASK_ADDRESS`` names a scheduler (see :func:`configured_flow`
 from __future__ import annotations
 
 import os
-import shutil
 from dataclasses import asdict
 from typing import Any
 
@@ -61,7 +60,7 @@ def scope_records(incident_id: str, path: str, mapping_file: str | None = None, 
         results = [f.result() for f in futures]
         return record_people_and_counts(incident_id, results, str(work), accept_rejected)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        scoping.release_work_dir(work)
 
 
 def configured_flow():  # type: ignore[no-untyped-def]

@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pycountry
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from playbooks.catalog import data_elements
 from playbooks.schema import EventType, Role, Sector
@@ -33,8 +33,24 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
 
 
+# Bounds on what an incident file may say (documented in docs/incident-file.md): no count above a billion, no
+# boolean taken for a number, no text longer than a long letter, no date outside 1990-2100.
+MAX_COUNT = 1_000_000_000
+Count = Annotated[int, Field(strict=True, ge=0, le=MAX_COUNT)]
+Flag = Annotated[bool, Field(strict=True)]
+
+
+def _plausible(moment: datetime) -> datetime:
+    if not 1990 <= moment.year <= 2100:
+        raise ValueError("the date must fall between 1990 and 2100")
+    return moment
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_plausible)]
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", str_max_length=20_000)
 
 
 @cache
@@ -64,11 +80,12 @@ def check_elements(elements: list[str]) -> list[str]:
 
 
 class Entity(_Strict):
-    name: str = Field(min_length=1)
-    timezone: str = Field(description="IANA zone of the notifying entity, e.g. America/New_York.")
+    name: str = Field(min_length=1, max_length=300)
+    timezone: str = Field(max_length=64, description="IANA zone of the notifying entity, e.g. America/New_York.")
     roles: list[Role] = Field(default_factory=lambda: ["data_owner"], min_length=1)
     sectors: list[Sector] = Field(default_factory=list)
-    contact: str | None = Field(default=None, description="Contact line printed on notices (phone, email, address).")
+    contact: str | None = Field(default=None, max_length=1000,
+                                description="Contact line printed on notices (phone, email, address).")
     country: str | None = Field(default=None, description="ISO 3166-1 code of the entity's home country: whose "
                                 "letter people of unknown residency get, if counsel decides to notify them.")
 
@@ -93,11 +110,12 @@ class Event(_Strict):
     """A fact that moves a clock. ``law_enforcement_delay`` uses ``at`` (start) and ``end``."""
 
     type: EventType
-    at: AwareDatetime
-    end: AwareDatetime | None = None
-    regime: str | None = Field(default=None, description="The regime a notice event belongs to (e.g. US-CA).")
-    agency: str | None = None
-    note: str | None = None
+    at: Moment
+    end: Moment | None = None
+    regime: str | None = Field(default=None, max_length=40,
+                               description="The regime a notice event belongs to (e.g. US-CA).")
+    agency: str | None = Field(default=None, max_length=300)
+    note: str | None = Field(default=None, max_length=2000)
 
     @model_validator(mode="after")
     def _end(self) -> Event:
@@ -111,8 +129,8 @@ class Event(_Strict):
 class Risk(_Strict):
     """The firm's risk assessment. Defaults are the conservative answer (notify)."""
 
-    harm_likely: bool = True
-    high_risk: bool = True
+    harm_likely: Flag = True
+    high_risk: Flag = True
     assessment: str | None = Field(default=None, description="The written basis of the assessment.")
 
 
@@ -120,8 +138,8 @@ class AffectedGroup(_Strict):
     """People of one data set in one jurisdiction with the same exposed elements (produced by scoping)."""
 
     jurisdiction: str
-    elements: list[str]
-    count: int = Field(ge=0)
+    elements: list[str] = Field(max_length=60)
+    count: Count
     data_set: str = ENTITY_DATA_SET
 
     _j = field_validator("jurisdiction")(classmethod(lambda cls, v: check_jurisdiction(v)))
@@ -132,8 +150,8 @@ class MatterTerms(_Strict):
     """A client matter; its notice hours, when set, override the client's for incidents naming it."""
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
-    name: str
-    notice_hours: int | None = Field(default=None, gt=0)
+    name: str = Field(min_length=1, max_length=200)
+    notice_hours: int | None = Field(default=None, strict=True, gt=0, le=8760)
 
 
 def normalize_contact(channel: str, contact: str) -> str:
@@ -165,15 +183,15 @@ class ClientTerms(_Strict):
     """
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=200)
     firm_role: Literal["service_provider", "data_owner"] = "service_provider"
-    notice_hours: int = Field(default=24, gt=0)
-    notice_contact: str
+    notice_hours: int = Field(default=24, strict=True, gt=0, le=8760)
+    notice_contact: str = Field(max_length=300)
     notice_channel: Literal["email", "sms", "postal"] = "email"
     notice_attention: str | None = Field(
-        default=None, description="Who the notice is addressed to at the client (e.g. 'General Counsel').")
-    contract_reference: str | None = None
-    matters: list[MatterTerms] = Field(default_factory=list)
+        default=None, max_length=200, description="Who the notice is addressed to at the client (e.g. 'General Counsel').")
+    contract_reference: str | None = Field(default=None, max_length=300)
+    matters: list[MatterTerms] = Field(default_factory=list, max_length=1000)
 
     @model_validator(mode="after")
     def _contact_suits_channel(self) -> ClientTerms:
@@ -198,9 +216,9 @@ class DataSet(_Strict):
                                          "(hipaa_business_associate for PHI held for a covered entity). Default: "
                                          "the entity's sectors other than HIPAA ones for the firm's own data; none "
                                          "for a client's data.")
-    description: str | None = None
-    data_elements: list[str] | None = None
-    affected: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
+    description: str | None = Field(default=None, max_length=2000)
+    data_elements: list[str] | None = Field(default=None, max_length=60)
+    affected: dict[str, Count] = Field(default_factory=dict, max_length=400)
 
     _e = field_validator("data_elements")(classmethod(lambda cls, v: v if v is None else check_elements(v)))
 
@@ -236,30 +254,30 @@ class ResolvedDataSet:
 
 
 class IncidentFacts(_Strict):
-    title: str = Field(min_length=1)
+    title: str = Field(min_length=1, max_length=300)
     summary: str | None = Field(default=None, description="What happened, in plain words (used in notices).")
-    exercise: bool = Field(default=False, description="A drill or tabletop exercise: deliveries are simulated "
+    exercise: Flag = Field(default=False, description="A drill or tabletop exercise: deliveries are simulated "
                            "(memory channels only) and no obligation is ever marked met.")
     entity: Entity
-    discovered_at: AwareDatetime
-    determined_at: AwareDatetime | None = None
-    breach_started_at: AwareDatetime | None = None
-    breach_ended_at: AwareDatetime | None = None
-    data_elements: list[str] = Field(min_length=1)
-    encrypted: bool = False
-    encryption_key_compromised: bool = False
-    affected: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
+    discovered_at: Moment
+    determined_at: Moment | None = None
+    breach_started_at: Moment | None = None
+    breach_ended_at: Moment | None = None
+    data_elements: list[str] = Field(min_length=1, max_length=60)
+    encrypted: Flag = False
+    encryption_key_compromised: Flag = False
+    affected: dict[str, Count] = Field(default_factory=dict, max_length=400)
     data_sets: list[DataSet] | None = Field(
-        default=None, description="Whose data was affected and in which capacity the firm holds it. Unset: one "
+        default=None, max_length=200, description="Whose data was affected and in which capacity the firm holds it. Unset: one "
         "data set, the entity's own, with the entity's roles and sectors.")
     affected_groups: list[AffectedGroup] | None = Field(
-        default=None, description="Per-jurisdiction counts by data set and exposed elements; written by "
+        default=None, max_length=100_000, description="Per-jurisdiction counts by data set and exposed elements; written by "
         "`breachclock scope`.")
-    clients: list[str | ClientTerms] = Field(default_factory=list)
+    clients: list[Annotated[str, Field(max_length=130)] | ClientTerms] = Field(default_factory=list, max_length=500)
     risk: Risk = Field(default_factory=Risk)
-    measures_taken: list[str] = Field(default_factory=list)
-    events: list[Event] = Field(default_factory=list)
-    playbook: str | None = None
+    measures_taken: list[Annotated[str, Field(max_length=2000)]] = Field(default_factory=list, max_length=100)
+    events: list[Event] = Field(default_factory=list, max_length=1000)
+    playbook: str | None = Field(default=None, max_length=64)
 
     _e = field_validator("data_elements")(classmethod(lambda cls, v: check_elements(v)))
 
@@ -268,6 +286,15 @@ class IncidentFacts(_Strict):
     def _affected(cls, value: dict[str, int]) -> dict[str, int]:
         for code in value:
             check_jurisdiction(code)
+        return value
+
+    @field_validator("playbook")
+    @classmethod
+    def _playbook(cls, value: str | None) -> str | None:
+        from playbooks.catalog import response_playbooks
+
+        if value is not None and value not in response_playbooks():
+            raise ValueError(f"unknown playbook {value!r} (known: {', '.join(response_playbooks())})")
         return value
 
     @model_validator(mode="after")
