@@ -887,12 +887,15 @@ def _explain(exc: BaseException) -> tuple[str, int] | None:
     """A one-line cause and what to do, for the errors a user can meet; None for a defect (shown in full)."""
     from jinja2 import TemplateError
     from sqlalchemy.exc import DBAPIError
+    from sqlalchemy.orm.exc import StaleDataError
 
     from models.audit import RecordTampered
     from models.crypto import KeyError_
 
     if isinstance(exc, RecordTampered | KeyError_):
         return str(exc), 1
+    if isinstance(exc, StaleDataError):
+        return "another process changed the incident at the same moment; nothing was changed: run the command again", 1
     if isinstance(exc, TemplateError):
         return f"a notice template could not be rendered ({type(exc).__name__}: {exc}); fix the template", 1
     if isinstance(exc, DBAPIError):

@@ -27,18 +27,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import secrets
+import socket
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from breachclock import notices, recipients
 from breachclock.incidents import get_incident, load_facts, record_event
-from models import AffectedPerson, Delivery, Incident, Notice, NoticeObligation, Obligation
-from models.audit import append_event, record_delivery, verify_chain
+from models import AffectedPerson, Delivery, Incident, Notice, NoticeObligation, Obligation, SendLease
+from models.audit import append_event, lock_incident, record_delivery, verify_chain
 from models.base import utcnow
 from models.crypto import get_sealer
 from models.db import session_scope
@@ -353,6 +357,59 @@ def _owed_first(session: Session, notice: Notice) -> list[str]:
     return out
 
 
+LEASE_SECONDS = 60
+
+
+@contextmanager
+def sending_lease(engine: Engine, incident_id: str) -> Iterator[Callable[[], None]]:
+    """Hold the incident's send lease (yields a function that renews it); SendRefused if a live sender holds it.
+
+    A holder whose lease was not renewed for LEASE_SECONDS, or whose process on this host is gone (killed), is
+    taken over."""
+    holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+    with session_scope(engine) as session:
+        lock_incident(session, incident_id)
+        lease = session.get(SendLease, incident_id)
+        now = utcnow()
+        if lease is not None and not _lease_dead(lease, now):
+            raise SendRefused(f"another send of {incident_id} is running (process {lease.holder.split(':')[1]} on "
+                              f"{lease.holder.split(':')[0]}, since {lease.acquired_at:%Y-%m-%d %H:%M:%SZ}): nothing "
+                              "was sent by this one; run it again when that one has finished")
+        if lease is None:
+            session.add(SendLease(incident_id=incident_id, holder=holder, acquired_at=now, renewed_at=now))
+        else:
+            lease.holder, lease.acquired_at, lease.renewed_at = holder, now, now
+    last = [utcnow()]
+
+    def renew() -> None:
+        if (utcnow() - last[0]).total_seconds() >= 5:
+            with session_scope(engine) as s:
+                s.execute(update(SendLease).where(SendLease.incident_id == incident_id, SendLease.holder == holder)
+                          .values(renewed_at=utcnow()))
+            last[0] = utcnow()
+
+    try:
+        yield renew
+    finally:
+        with session_scope(engine) as session:
+            session.execute(delete(SendLease).where(SendLease.incident_id == incident_id,
+                                                    SendLease.holder == holder))
+
+
+def _lease_dead(lease: SendLease, now: datetime) -> bool:
+    if (now - lease.renewed_at).total_seconds() > LEASE_SECONDS:
+        return True
+    host, pid, _ = (lease.holder.split(":") + ["", "", ""])[:3]
+    if host == socket.gethostname() and pid.isdigit():
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+    return False
+
+
 def send(engine: Engine, incident_id: str, channels: dict[str, Channel] | Callable[[list[str]], dict[str, Channel]],
          *, actor: str, notice_ids: Iterable[str] | None = None, max_attempts: int = 5) -> SendReport:
     """Send what may be sent for the incident (or just ``notice_ids``, which must all pass the guards).
@@ -362,23 +419,26 @@ def send(engine: Engine, incident_id: str, channels: dict[str, Channel] | Callab
     """
     wanted = list(notice_ids) if notice_ids is not None else None
     with session_scope(engine) as session:
-        incident = get_incident(session, incident_id)
-        allowed, refusals = _guard(session, incident, wanted, actor)
-        needed = channels_needed(session, allowed)
-        built = channels(needed) if callable(channels) else channels
-        _check_channels(incident, built, needed)
-        queued = queue(session, incident, actor=actor, notice_ids=allowed)
-    # Refusals of a full send are reported, not raised: the notices that may go out still do.
-    report = SendReport(without_contact=queued.without_contact, refused=refusals)
-    report.reconciled = reconcile(engine, incident_id, built)
-    _send_pending(engine, incident_id, built, allowed, report, max_attempts)
-    with session_scope(engine) as session:
-        settle(session, get_incident(session, incident_id), actor=actor)
+        get_incident(session, incident_id)
+    with sending_lease(engine, incident_id) as renew:
+        with session_scope(engine) as session:
+            incident = get_incident(session, incident_id)
+            allowed, refusals = _guard(session, incident, wanted, actor)
+            needed = channels_needed(session, allowed)
+            built = channels(needed) if callable(channels) else channels
+            _check_channels(incident, built, needed)
+            queued = queue(session, incident, actor=actor, notice_ids=allowed)
+        # Refusals of a full send are reported, not raised: the notices that may go out still do.
+        report = SendReport(without_contact=queued.without_contact, refused=refusals)
+        report.reconciled = reconcile(engine, incident_id, built)
+        _send_pending(engine, incident_id, built, allowed, report, max_attempts, renew)
+        with session_scope(engine) as session:
+            settle(session, get_incident(session, incident_id), actor=actor)
     return report
 
 
 def _send_pending(engine: Engine, incident_id: str, channels: dict[str, Channel], notice_ids: list[str],
-                  report: SendReport, max_attempts: int) -> None:
+                  report: SendReport, max_attempts: int, renew: Callable[[], None]) -> None:
     if not notice_ids:
         return
     with session_scope(engine) as session:
@@ -387,6 +447,7 @@ def _send_pending(engine: Engine, incident_id: str, channels: dict[str, Channel]
         rows = session.execute(select(Delivery.id, Delivery.notice_id).where(
             Delivery.notice_id.in_(notice_ids), Delivery.status == "pending")).all()
     for delivery_id, _ in sorted(rows, key=lambda r: (order[r[1]], r[0])):
+        renew()
         with session_scope(engine) as session:
             claimed = session.execute(
                 update(Delivery).where(Delivery.id == delivery_id, Delivery.status == "pending")
@@ -403,6 +464,8 @@ def _send_pending(engine: Engine, incident_id: str, channels: dict[str, Channel]
             with session_scope(engine) as session:
                 delivery = session.get(Delivery, delivery_id)
                 assert delivery is not None
+                if delivery.status != "sending":
+                    continue
                 delivery.last_error = str(exc)
                 if exc.maybe_delivered:
                     delivery.status = "uncertain"
@@ -419,6 +482,8 @@ def _send_pending(engine: Engine, incident_id: str, channels: dict[str, Channel]
         with session_scope(engine) as session:
             delivery = session.get(Delivery, delivery_id)
             assert delivery is not None
+            if delivery.status != "sending":  # settled meanwhile by a person: theirs stands, and is in the chain
+                continue
             _record(delivery, receipt)
             record_delivery(session, incident_id, [delivery], actor="breachclock",
                             reason=f"{message.channel}: {receipt.status} by {receipt.provider}")

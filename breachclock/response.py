@@ -20,7 +20,7 @@ from sqlalchemy import Engine, func, select
 from breachclock import notices, outbox
 from breachclock.incidents import get_incident, reevaluate
 from models import Approval, AuditEvent, Delivery, Evidence, Notice, Obligation, PlaybookTask
-from models.audit import append_event, verify_chain
+from models.audit import append_event, lock_incident, verify_chain
 from models.base import utcnow
 from models.db import get_engine, session_scope
 from models.incident import STATES
@@ -64,7 +64,11 @@ def run_stage(stage: str, incident_id: str, *, engine: Engine | None = None,
     if stage == "notification":
         return _notification(engine, incident_id, channels)
     with session_scope(engine) as session:
+        lock_incident(session, incident_id)  # another run of the same incident waits here, then sees our result
         incident = get_incident(session, incident_id)
+        if incident.status not in ORDER or ORDER[incident.status] >= ORDER[REACHES[stage]]:
+            return StageResult(stage, "already_done" if incident.status in ORDER else "waiting", incident.status,
+                               f"already {incident.status}")
         try:
             message = _STEPS[stage](session, incident)
         except IllegalTransition as exc:

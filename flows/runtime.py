@@ -1,9 +1,10 @@
 """Prefect defaults for breachclock, applied before Prefect is imported.
 
-On the embedded default Prefect runs its ephemeral API in-process with its
-home inside ``BREACHCLOCK_HOME``; two background services that lock SQLite
-under write load are off (see ../shared/TECH-NOTES.md). Anything the user set
-explicitly wins: these are ``setdefault``s.
+On the embedded default Prefect runs its ephemeral API server as a child
+process with its home inside ``BREACHCLOCK_HOME``; two of its background
+services that lock SQLite under write load are off, and a watchdog stops the
+server if the command is killed. Anything the user set explicitly wins: these
+are ``setdefault``s.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from models.settings import get_settings
 
 
 def configure_prefect() -> None:
+    from flows import watchdog
+
+    watchdog.start()  # a killed command's ephemeral Prefect server must not run on
     home = get_settings().home_dir
     os.environ.setdefault("PREFECT_HOME", str(home / "prefect"))
     os.environ.setdefault("PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED", "false")

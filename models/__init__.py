@@ -10,7 +10,7 @@ from models.base import Base
 from models.client import Client, Matter
 from models.evidence import Evidence
 from models.incident import Hold, Incident, IncidentEvent
-from models.notice import Delivery, Notice, NoticeObligation, NoticeVariant
+from models.notice import Delivery, Notice, NoticeObligation, NoticeVariant, SendLease
 from models.obligation import Obligation, ObligationDecision
 from models.person import AffectedPerson
 from models.task import PlaybookTask
@@ -34,4 +34,5 @@ __all__ = [
     "ObligationDecision",
     "PlaybookTask",
     "RecordKey",
+    "SendLease",
 ]

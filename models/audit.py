@@ -108,9 +108,11 @@ def append_event(
 ) -> AuditEvent:
     """Append one event to the incident's chain, in the caller's transaction.
 
-    Two concurrent writers compute the same ``seq``; the unique constraint makes
-    one of them fail rather than fork the chain.
+    Writers of one incident's chain are serialised: SQLite transactions hold the write lock from their start;
+    on PostgreSQL the incident's row is locked (FOR UPDATE) before the head is read. The unique (incident, seq)
+    constraint is the last line: a fork fails rather than commits.
     """
+    lock_incident(session, incident_id)
     last = session.execute(
         select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.incident_id == incident_id)
         .order_by(AuditEvent.seq.desc()).limit(1)).first()
@@ -132,6 +134,17 @@ def append_event(
     session.flush()
     session.info.setdefault("bc_heads", {})[incident_id] = (e.seq, e.hash)
     return e
+
+
+def lock_incident(session: Session, incident_id: str) -> None:
+    """Hold the incident for this transaction (PostgreSQL: its row FOR UPDATE; SQLite: the write lock held since
+    the transaction began). Other writers of the same incident wait."""
+    locked = session.info.setdefault("bc_locked", set())
+    if incident_id in locked:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT id FROM incidents WHERE id = :i FOR UPDATE"), {"i": incident_id})
+    locked.add(incident_id)
 
 
 # --- the record tables the chain seals --------------------------------------------------------------
@@ -282,6 +295,7 @@ def _last_seal(session: Session, incident_id: str) -> AuditEvent | None:
 
 @event.listens_for(Session, "after_commit")
 def _checkpoint(session: Session) -> None:
+    session.info.pop("bc_locked", None)
     heads: dict[str, tuple[int, str]] = session.info.pop("bc_heads", {})
     for incident_id, (seq, head) in heads.items():
         try:
@@ -293,7 +307,7 @@ def _checkpoint(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
-    for key in ("bc_heads", "bc_touched", "bc_checked"):
+    for key in ("bc_heads", "bc_touched", "bc_checked", "bc_locked"):
         session.info.pop(key, None)
 
 

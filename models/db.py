@@ -23,6 +23,8 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    # SQLAlchemy, not the driver, begins transactions (see _begin_immediate).
+    dbapi_connection.isolation_level = None
     cur = dbapi_connection.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
@@ -43,6 +45,12 @@ def _owner_only(path: Path) -> None:
             os.chmod(side, 0o600)
 
 
+def _begin_immediate(conn) -> None:  # type: ignore[no-untyped-def]
+    """Every SQLite transaction takes the write lock when it begins: two writers never both read the chain's head
+    and then collide, and a reader never deadlocks upgrading to a writer. Others wait (busy_timeout)."""
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -50,6 +58,7 @@ def make_engine(url: str) -> Engine:
             _owner_only(Path(path))
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _begin_immediate)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
@@ -96,11 +105,12 @@ def migrate(engine: Engine) -> None:
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.connect() as conn:
         sqlite = conn.dialect.name == "sqlite"
-        if sqlite:
+        raw = conn.connection.dbapi_connection if sqlite else None
+        if raw is not None:
             # SQLite rebuilds a table to alter it; with foreign keys on, dropping the old copy of a referenced
-            # table fails. The pragma only works outside a transaction; the check after it proves nothing broke.
-            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            conn.commit()
+            # table fails. The pragma works only outside a transaction (so on the driver's connection, before one
+            # begins); the check after the upgrade proves nothing broke.
+            raw.execute("PRAGMA foreign_keys=OFF")
         try:
             with conn.begin():
                 cfg.attributes["connection"] = conn
@@ -108,9 +118,8 @@ def migrate(engine: Engine) -> None:
                 if sqlite and (broken := conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()):
                     raise RuntimeError(f"migration left {len(broken)} broken foreign key reference(s)")
         finally:
-            if sqlite:
-                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
-                conn.commit()
+            if raw is not None:
+                raw.execute("PRAGMA foreign_keys=ON")
 
 
 @contextmanager

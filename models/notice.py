@@ -115,3 +115,16 @@ class Delivery(Base):
     """Who mailed the letter or filed the notice (hand-over deliveries)."""
     receipt: Mapped[str | None] = mapped_column(Text)
     """The proof of a hand-over: a portal confirmation number, a certificate of mailing."""
+
+
+class SendLease(Base):
+    """Who is sending an incident's notices right now: one sender per incident, so a second run never reconciles
+    the first one's messages in flight as if they had been interrupted."""
+
+    __tablename__ = "send_leases"
+
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    """host:pid:token of the process holding it."""
+    acquired_at: Mapped[datetime] = mapped_column()
+    renewed_at: Mapped[datetime] = mapped_column()

@@ -142,3 +142,80 @@ def test_sigkill_mid_notification_then_rerun_resumes_without_repeating(prefect_h
     for transition in ("transition:triage", "transition:contain", "transition:notify",
                        "transition:complete_notification"):
         assert actions.count(transition) == 1, transition
+
+
+def _children(pid: int) -> list[tuple[int, str]]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                out.append((int(entry.name), cmd))
+    return out
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the watchdog needs Linux's PR_SET_PDEATHSIG")
+def test_a_killed_command_leaves_no_prefect_server_running(home, tmp_path) -> None:
+    from models.db import get_engine
+    from tests.factories import contained_incident_with_people
+
+    iid = contained_incident_with_people(get_engine(), tmp_path, 2)
+    env = {**os.environ, "BREACHCLOCK_HOME": str(home), "PREFECT_HOME": str(tmp_path / "prefect"),
+           "PYTHONPATH": str(ROOT)}
+    env.pop("BREACHCLOCK_DATABASE_URL", None)
+    proc = _run_cli(["run", iid], env)
+    server = None
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and server is None and proc.poll() is None:
+        server = next((pid for pid, cmd in _children(proc.pid) if "uvicorn" in cmd), None)
+        time.sleep(0.1)
+    assert server is not None, "the command never started Prefect's server"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and Path(f"/proc/{server}").exists():
+        time.sleep(0.2)
+    alive = Path(f"/proc/{server}").exists() and "Z" not in (Path(f"/proc/{server}") / "stat").read_text().split()[2]
+    assert not alive, "Prefect's server outlived the killed command"
+
+
+def test_concurrent_runs_of_one_incident_serialise_cleanly(database_url, prefect_home, home, tmp_path) -> None:
+    """Three `run`s at once: no traceback, each e-mail sent once, one queueing, a chain that verifies."""
+    import json
+
+    from models.db import get_engine
+    from tests.factories import contained_incident_with_people
+    from tests.notifications.fakes import FakeSendGridServer
+
+    engine = get_engine()
+    iid = contained_incident_with_people(engine, tmp_path, 30)
+    with FakeSendGridServer() as sendgrid:
+        env = {**os.environ, "BREACHCLOCK_HOME": str(home), "PREFECT_HOME": str(prefect_home),
+               "PYTHONPATH": str(ROOT), "BREACHCLOCK_CHANNEL_BACKEND": "live", "BREACHCLOCK_DATABASE_URL": database_url,
+               "BREACHCLOCK_SENDGRID_API_KEY": "SG.fake-key", "BREACHCLOCK_SENDGRID_HOST": sendgrid.url,
+               "BREACHCLOCK_EMAIL_FROM": "privacy@example-law.test",
+               "BREACHCLOCK_POSTAL_SENDER_BLOCK": "Example LLP\n1 Main St\nBoston MA 02110"}
+        first = _run_cli(["run", iid], env)
+        assert first.wait(timeout=240) == 0, first.stdout.read().decode()
+        _approve_all(engine, iid)
+        sendgrid.delay_next(0.5, times=30)  # a slow provider: the three runs overlap while sending
+        runs = [_run_cli(["run", iid], env) for _ in range(3)]
+        outputs = [r.communicate(timeout=300)[0].decode() for r in runs]
+        for r, out in zip(runs, outputs, strict=True):
+            assert r.returncode == 0 and "Traceback" not in out, out
+        assert any("another send of" in " ".join(out.split()) for out in outputs), "the runs never overlapped"
+        final = _run_cli(["run", iid], env)
+        out = final.communicate(timeout=240)[0].decode()
+        assert final.returncode == 0, out
+        keys = [json.loads(r.body)["custom_args"]["idempotency_key"] for r in sendgrid.accepted]
+    assert len(keys) == len(set(keys)) == 30, "an e-mail went out twice, or one never went"
+    with session_scope(engine) as s:
+        assert s.get(Incident, iid).status == "notified"
+        assert verify_chain(s, iid).ok, verify_chain(s, iid).problems
+    actions = _actions(engine, iid)
+    assert actions.count("deliveries_queued") == 1
+    assert actions.count("transition:notify") == 1 and actions.count("transition:complete_notification") == 1

@@ -46,12 +46,10 @@ def test_a_record_from_before_notice_variants_upgrades_and_its_notices_must_be_r
                           "'abc', 'h1', '{}', :n)"), {"n": now})
         conn.execute(text("INSERT INTO approvals (notice_id, content_hash, decision, counsel, decided_at) VALUES "
                           "('NTC-OLD', 'h1', 'approved', 'Jane', :n)"), {"n": now})
-    from sqlalchemy import event
+    from models.db import make_engine
 
-    from models.db import _sqlite_pragmas
-
-    event.listen(engine, "connect", _sqlite_pragmas)
     engine.dispose()
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")  # the engine breachclock uses: foreign keys on
     migrate(engine)
     with session_scope(engine) as s:
         notice = s.get(Notice, "NTC-OLD")
