@@ -551,6 +551,27 @@ def notice_show(notice_id: str) -> None:
         console.print(f"[dim]files: {out}/{n.id}.*[/]")
 
 
+@notice_app.command("uncertain")
+def notice_uncertain(incident_id: str,
+                     as_json: Annotated[bool, typer.Option("--json", help="As JSON.")] = False) -> None:
+    """Deliveries an interruption left in doubt that the provider could not settle: check each with the provider,
+    then `notice resolve` it."""
+    from breachclock.outbox import doubtful
+    from models.db import session_scope
+
+    with session_scope(_engine()) as session:
+        rows = doubtful(session, incident_id)
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2, default=str) + "\n")
+        return
+    table = Table(title=f"Deliveries of {incident_id} waiting for a person")
+    for col in ("delivery", "notice", "channel", "attempts", "last error"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(str(r["delivery"]), r["notice"], r["channel"], str(r["attempts"]), r["error"] or "")
+    console.print(table if rows else "no delivery is waiting for a person")
+
+
 @notice_app.command("resolve")
 def notice_resolve(
     delivery_id: int,

@@ -46,7 +46,7 @@ from models.audit import append_event, lock_incident, record_delivery, verify_ch
 from models.base import utcnow
 from models.crypto import get_sealer
 from models.db import session_scope
-from notifications.channels import Channel, DeliveryError, OutgoingMessage, Receipt
+from notifications.channels import Channel, DeliveryError, Lookup, OutgoingMessage, Receipt
 from playbooks.engine import UNKNOWN_RESIDENCY
 from playbooks.facts import Event
 
@@ -501,23 +501,52 @@ def _record(delivery: Delivery, receipt: Receipt) -> None:
 
 
 def reconcile(engine: Engine, incident_id: str, channels: dict[str, Channel]) -> int:
-    """Settle rows left in ``sending`` by a crash: look them up, or mark them uncertain for a person."""
+    """Settle deliveries an interruption left in doubt (``sending`` after a crash, ``uncertain``) by asking the
+    provider: found there, it was sent; certainly not there, it goes back to be sent; otherwise it waits for a
+    person (``breachclock notice uncertain``). Returns how many were settled."""
     settled = 0
     with session_scope(engine) as session:
-        stuck = session.scalars(select(Delivery).join(Notice, Notice.id == Delivery.notice_id)
-                                .where(Notice.incident_id == incident_id, Delivery.status == "sending")).all()
-        for delivery in stuck:
-            lookup: Callable[[str], Any] | None = getattr(channels.get(delivery.channel), "receipt_for", None)
-            receipt = lookup(delivery.idempotency_key) if lookup else None
-            if receipt is not None:
-                _record(delivery, receipt)
+        doubtful = session.scalars(select(Delivery).join(Notice, Notice.id == Delivery.notice_id).where(
+            Notice.incident_id == incident_id, Delivery.status.in_(("sending", "uncertain")))).all()
+        for delivery in doubtful:
+            before = delivery.status
+            lookup = _look_up(session, delivery, channels.get(delivery.channel))
+            if lookup is not None and lookup.receipt is not None:
+                _record(delivery, lookup.receipt)
+                reason = f"found at the provider ({lookup.receipt.provider}): it was accepted"
+                settled += 1
+            elif lookup is not None and lookup.certain:
+                delivery.status = "pending"
+                reason = "the provider has no such message: it was never accepted, so it is sent again"
                 settled += 1
             else:
                 delivery.status = "uncertain"
                 delivery.last_error = "interrupted after claiming; the provider may have accepted it"
+                reason = "the provider cannot say whether it accepted it: a person must check"
+                if before == "uncertain":
+                    continue  # still in doubt: nothing new to record
             record_delivery(session, incident_id, [delivery], actor="breachclock",
-                            reason="reconciled: found in 'sending' after an interruption")
+                            reason=f"reconciled from {before}: {reason}")
     return settled
+
+
+def _look_up(session: Session, delivery: Delivery, channel: Channel | None) -> Lookup | None:
+    find = getattr(channel, "find", None)
+    if find is None:
+        return None
+    notice = session.get(Notice, delivery.notice_id)
+    assert notice is not None
+    message = message_for(session, delivery, notice)
+    return find(message, delivery.created_at)
+
+
+def doubtful(session: Session, incident_id: str) -> list[dict[str, Any]]:
+    """The deliveries waiting for a person to settle (no personal data: ids, channels, errors)."""
+    return [{"delivery": d.id, "notice": d.notice_id, "channel": d.channel, "attempts": d.attempts,
+             "provider": d.provider, "provider_message_id": d.provider_message_id, "error": d.last_error,
+             "queued_at": d.created_at}
+            for d in session.scalars(select(Delivery).join(Notice, Notice.id == Delivery.notice_id).where(
+                Notice.incident_id == incident_id, Delivery.status == "uncertain").order_by(Delivery.id))]
 
 
 # --- obligations met ----------------------------------------------------------------------------

@@ -201,6 +201,15 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(seconds, 0.0)
 
 
+@dataclass(frozen=True)
+class Lookup:
+    """What a provider says of a message we may have sent: its receipt if it has it; ``certain`` when "not
+    there" can be trusted (the provider lists every message it accepted at once), so sending is safe."""
+
+    receipt: Receipt | None
+    certain: bool
+
+
 @runtime_checkable
 class Channel(Protocol):
     """Something that delivers one message and says whether the provider took it.
@@ -270,6 +279,9 @@ class InMemoryChannel:
         """The receipt of an accepted message, as a provider lookup would give it."""
         with self._lock:
             return self._receipts.get(idempotency_key)
+
+    def find(self, message: OutgoingMessage, since: datetime) -> Lookup:
+        return Lookup(self.receipt_for(message.idempotency_key), certain=True)
 
     def clear(self) -> None:
         """Forget everything sent and any pending injected failures."""

@@ -44,7 +44,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Flowable, ListFlowable, ListItem, Paragraph, SimpleDocTemplate, Spacer
 
-from notifications.channels import DeliveryError, OutgoingMessage, Receipt, utcnow
+from notifications.channels import DeliveryError, Lookup, OutgoingMessage, Receipt, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -194,6 +194,10 @@ class PostalLetterChannel:
             return None
         target = self.outbox_dir / f"{idempotency_key}.pdf"
         return self._existing_receipt(idempotency_key, target) if target.exists() else None
+
+    def find(self, message: OutgoingMessage, since: datetime) -> Lookup:
+        """A letter is in the outbox under its key, or it was never written."""
+        return Lookup(self.receipt_for(message.idempotency_key), certain=True)
 
     def _existing_receipt(self, key: str, target: Path) -> Receipt:
         digest = hashlib.sha256(target.read_bytes()).hexdigest()

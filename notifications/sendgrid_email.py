@@ -13,6 +13,7 @@ import http.client
 import json
 import logging
 import re
+from datetime import datetime
 from email.utils import parseaddr
 
 from pydantic import SecretStr
@@ -30,6 +31,7 @@ from sendgrid.helpers.mail import (
 
 from notifications.channels import (
     DeliveryError,
+    Lookup,
     OutgoingMessage,
     Receipt,
     is_retryable_status,
@@ -126,6 +128,24 @@ class SendGridEmailChannel:
             )
         logger.info("sendgrid accepted notice_id=%s message_id=%s", notice_id, message_id)
         return Receipt(provider=self.provider, provider_message_id=message_id, accepted_at=utcnow(), status="accepted")
+
+    def find(self, message: OutgoingMessage, since: datetime) -> Lookup:
+        """Look the message up in SendGrid's Email Activity by our idempotency key (sent as a custom arg).
+
+        The activity feed needs SendGrid's "additional email activity history" add-on and lags behind sending,
+        so "not found" is never certain: such a message stays for a person to settle.
+        """
+        query = f"unique_args['idempotency_key']=\"{message.idempotency_key}\""
+        try:
+            response = self._client.client.messages.get(query_params={"query": query, "limit": 5})
+            found = (json.loads(response.body or b"{}").get("messages") or []) if response.status_code == 200 else []
+        except (HTTPError, OSError, http.client.HTTPException, ValueError):
+            return Lookup(None, certain=False)
+        hit = next((m for m in found if isinstance(m, dict) and m.get("msg_id")), None)
+        if hit is None:
+            return Lookup(None, certain=False)
+        return Lookup(Receipt(provider=self.provider, provider_message_id=str(hit["msg_id"]), accepted_at=utcnow(),
+                              status=str(hit.get("status") or "found")), certain=True)
 
     def _build_mail(self, message: OutgoingMessage) -> Mail:
         mail = Mail(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import datetime, timedelta
 from typing import Any
 
 import requests
@@ -22,6 +23,7 @@ from twilio.rest import Client
 from notifications.channels import (
     MAX_SMS_CHARS,
     DeliveryError,
+    Lookup,
     OutgoingMessage,
     Receipt,
     is_retryable_status,
@@ -148,3 +150,18 @@ class TwilioSmsChannel:
         status_text = str(created.status) if created.status else "queued"
         logger.info("twilio accepted notice_id=%s sid=%s status=%s", notice_id, sid, status_text)
         return Receipt(provider=self.provider, provider_message_id=sid, accepted_at=utcnow(), status=status_text)
+
+    def find(self, message: OutgoingMessage, since: datetime) -> Lookup:
+        """Look the message up in Twilio's message list: one to the same number, created since we claimed it, with
+        the same text. Twilio lists a message as soon as it accepted it, so "not there" is certain."""
+        try:
+            recent = self._client.messages.list(to=message.to, limit=50)
+        except (TwilioException, requests.RequestException):
+            return Lookup(None, certain=False)
+        for m in recent:
+            created = m.date_created
+            if m.body == message.text and (created is None or created >= since - timedelta(minutes=1)):
+                return Lookup(Receipt(provider=self.provider, provider_message_id=str(m.sid), accepted_at=utcnow(),
+                                      status=str(m.status or "found")), certain=True)
+        return Lookup(None, certain=True)
+

@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import select
+from typer.testing import CliRunner
 
 from breachclock import incidents, notices, outbox
+from breachclock.cli import app
 from breachclock.response import STAGES, run_stage
 from models import Delivery, Incident, Notice
 from models.db import session_scope
@@ -69,21 +71,36 @@ def test_provider_failure_is_retried_once_and_nothing_is_sent_twice(engine, home
     assert sendgrid.deliveries == 6
 
 
-def test_a_lost_answer_is_never_resent_until_a_person_decides(engine, home, tmp_path, sendgrid) -> None:
+def test_a_lost_answer_is_never_resent_until_a_person_decides(engine, home, tmp_path) -> None:
+    # Without SendGrid's activity feed nothing can tell whether the lost one arrived: a person decides.
+    with FakeSendGridServer(activity_enabled=False) as sendgrid:
+        iid = _ready_to_notify(engine, tmp_path)
+        channels = _channels(sendgrid, home)
+        sendgrid.drop_next()
+        result = run_stage("notification", iid, engine=engine, channels=channels)
+        assert result.outcome == "waiting" and "uncertain" in result.message
+        assert sendgrid.deliveries == 6  # the dropped one was accepted by the provider
+        run_stage("notification", iid, engine=engine, channels=channels)
+        assert sendgrid.deliveries == 6  # ... and not sent again
+        (uncertain,) = [d for d in _emails(engine, iid) if d.status == "uncertain"]
+        listed = CliRunner().invoke(app, ["notice", "uncertain", iid, "--json"])
+        assert [r["delivery"] for r in json.loads(listed.output)] == [uncertain.id]
+        with session_scope(engine) as s:
+            outbox.resolve_uncertain(s, uncertain.id, delivered=True, actor="ops",
+                                     reason="SendGrid activity feed shows it delivered")
+        assert run_stage("notification", iid, engine=engine, channels=channels).outcome == "done"
+        assert sendgrid.deliveries == 6
+
+
+def test_a_lost_answer_is_settled_from_the_providers_activity_feed(engine, home, tmp_path, sendgrid) -> None:
     iid = _ready_to_notify(engine, tmp_path)
     channels = _channels(sendgrid, home)
     sendgrid.drop_next()
-    result = run_stage("notification", iid, engine=engine, channels=channels)
-    assert result.outcome == "waiting" and "uncertain" in result.message
-    assert sendgrid.deliveries == 6  # the dropped one was accepted by the provider
     run_stage("notification", iid, engine=engine, channels=channels)
-    assert sendgrid.deliveries == 6  # ... and not sent again
-    (uncertain,) = [d for d in _emails(engine, iid) if d.status == "uncertain"]
-    with session_scope(engine) as s:
-        outbox.resolve_uncertain(s, uncertain.id, delivered=True, actor="ops",
-                                  reason="SendGrid activity feed shows it delivered")
+    # The next run looks the message up by our idempotency key and finds SendGrid accepted it.
     assert run_stage("notification", iid, engine=engine, channels=channels).outcome == "done"
     assert sendgrid.deliveries == 6
+    assert all(d.status == "sent" and d.provider_message_id for d in _emails(engine, iid))
 
 
 def test_queueing_is_idempotent_and_each_sent_message_is_content_addressed(engine, home, tmp_path,

@@ -257,3 +257,63 @@ def test_a_template_edited_after_approval_changes_nothing_sent(engine, notified,
         body.write_text(original, encoding="utf-8")
     texts = [c["value"] for r in sendgrid.accepted for c in r.json()["content"]]
     assert texts and not any("INJECTED" in t for t in texts)
+
+
+def test_the_application_can_run_as_a_postgresql_role_that_owns_nothing(home, monkeypatch) -> None:
+    """The README's least-privilege setup: the schema belongs to an owner role; the application's role can read
+    and write rows but cannot TRUNCATE, disable triggers or change the schema."""
+    import os
+    import uuid
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    base = os.environ.get("BREACHCLOCK_TEST_POSTGRES_URL")
+    if not base:
+        pytest.skip("BREACHCLOCK_TEST_POSTGRES_URL is not set: PostgreSQL-backed tests skipped")
+    suffix = uuid.uuid4().hex[:8]
+    owner, app_role, name = f"bc_owner_{suffix}", f"bc_app_{suffix}", f"breachclock_lp_{suffix}"
+    admin = create_engine(make_url(base), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f"CREATE ROLE {owner} LOGIN"))
+            conn.execute(text(f"CREATE ROLE {app_role} LOGIN"))
+            conn.execute(text(f'CREATE DATABASE "{name}" OWNER {owner}'))
+    except DBAPIError as exc:
+        pytest.skip(f"cannot create roles on this server: {type(exc).__name__}")
+    url = make_url(base).set(database=name)
+    try:
+        from models.db import _engine_for, get_engine
+
+        owner_engine = get_engine(url.set(username=owner).render_as_string(hide_password=False))
+        with owner_engine.begin() as conn:  # the grants the README gives
+            conn.execute(text(f"REVOKE CREATE ON SCHEMA public FROM PUBLIC; GRANT USAGE ON SCHEMA public TO {app_role}"))
+            conn.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {app_role}"))
+            conn.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {app_role}"))
+        app_url = url.set(username=app_role).render_as_string(hide_password=False)
+        monkeypatch.setenv("BREACHCLOCK_DATABASE_URL", app_url)
+        _engine_for.cache_clear()
+        engine = get_engine(app_url)
+        from breachclock.incidents import open_incident
+        from tests.factories import sample_facts
+
+        with session_scope(engine) as s:
+            iid = open_incident(s, sample_facts(), source=b"t", playbook="ransomware", actor="tester").id
+        with session_scope(engine) as s:
+            assert verify_chain(s, iid).ok
+        for attack in ("TRUNCATE audit_events CASCADE", "ALTER TABLE audit_events DISABLE TRIGGER USER",
+                       "DROP TRIGGER audit_events_no_delete ON audit_events", "SET session_replication_role = replica"):
+            with pytest.raises(DBAPIError, match="permission denied|must be owner|append-only"), \
+                    engine.begin() as conn:
+                conn.execute(text(attack))
+        with session_scope(engine) as s:
+            assert verify_chain(s, iid).ok
+    finally:
+        from models.db import _engine_for
+
+        _engine_for.cache_clear()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f"DROP ROLE IF EXISTS {app_role}"))
+            conn.execute(text(f"DROP ROLE IF EXISTS {owner}"))
+        admin.dispose()

@@ -55,6 +55,7 @@ class RecordedRequest:
     body: bytes
     status: int | None = None
     reply_headers: dict[str, str] = field(default_factory=dict)
+    reply_body: bytes = b""
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -176,8 +177,14 @@ class _FakeServer:
         )
         with self._lock:
             self.requests.append(recorded)
-            fault = self._faults.pop(0) if self._faults else None
-        if fault is not None and fault.status is not None:
+            if recorded.method == "GET" and (answer := self._query(recorded)) is not None:
+                fault = None
+            else:
+                answer = None
+                fault = self._faults.pop(0) if self._faults else None
+        if answer is not None:
+            reply = answer
+        elif fault is not None and fault.status is not None:
             reply = self._error(fault.status, fault.body)
             if fault.retry_after is not None:
                 reply.headers["Retry-After"] = fault.retry_after
@@ -190,12 +197,14 @@ class _FakeServer:
             if fault is not None and fault.delay:
                 time.sleep(fault.delay)
             if fault is not None and fault.drop_after_accept:
-                recorded.status = reply.status
+                recorded.status, recorded.reply_body = reply.status, reply.body
+                recorded.reply_headers = {**recorded.reply_headers, **reply.headers}
                 handler.close_connection = True
                 handler.connection.close()
                 return
         recorded.status = reply.status
-        recorded.reply_headers = dict(reply.headers)
+        recorded.reply_headers = {**recorded.reply_headers, **reply.headers}
+        recorded.reply_body = reply.body
         try:
             handler.send_response(reply.status)
             for name, value in reply.headers.items():
@@ -208,6 +217,10 @@ class _FakeServer:
 
     def _validate(self, request: RecordedRequest) -> _Reply | None:
         raise NotImplementedError
+
+    def _query(self, request: RecordedRequest) -> _Reply | None:
+        """A GET the fake answers from what it accepted (a provider's lookup API); None: not one of those."""
+        return None
 
     def _accept(self, request: RecordedRequest) -> _Reply:
         raise NotImplementedError
@@ -223,9 +236,10 @@ def _json_reply(status: int, payload: Any, headers: dict[str, str] | None = None
 class FakeSendGridServer(_FakeServer):
     """``POST /v3/mail/send`` with Bearer auth; 202 and ``X-Message-Id`` on success."""
 
-    def __init__(self, api_key: str = "SG.fake-key") -> None:
+    def __init__(self, api_key: str = "SG.fake-key", *, activity_enabled: bool = True) -> None:
         super().__init__()
         self.api_key = api_key
+        self.activity_enabled = activity_enabled
 
     def _error(self, status: int, body: dict[str, Any] | None = None) -> _Reply:
         return _json_reply(status, body or {"errors": [{"message": f"fake error {status}", "field": None}]})
@@ -247,7 +261,28 @@ class FakeSendGridServer(_FakeServer):
         return None
 
     def _accept(self, request: RecordedRequest) -> _Reply:
-        return _Reply(202, b"", {"X-Message-Id": uuid.uuid4().hex[:22]})
+        message_id = uuid.uuid4().hex[:22]
+        request.reply_headers["X-Message-Id"] = message_id
+        return _Reply(202, b"", {"X-Message-Id": message_id})
+
+    def _query(self, request: RecordedRequest) -> _Reply | None:
+        """The Email Activity API (``GET /v3/messages?query=unique_args['k']="v"``), when it is enabled."""
+        from urllib.parse import urlsplit
+
+        url = urlsplit(request.path)
+        if url.path != "/v3/messages":
+            return None
+        if not self.activity_enabled:
+            return self._error(403, {"errors": [{"message": "access forbidden"}]})
+        query = parse_qs(url.query).get("query", [""])[0]
+        match = re.fullmatch(r"unique_args\['(\w+)'\]=\"([^\"]*)\"", query)
+        if match is None:
+            return self._error(400, {"errors": [{"message": "invalid query"}]})
+        name, value = match.groups()
+        hits = [{"msg_id": r.reply_headers.get("X-Message-Id", ""), "status": "delivered",
+                 "to_email": r.json()["personalizations"][0]["to"][0]["email"]}
+                for r in self.accepted if r.json().get("custom_args", {}).get(name) == value]
+        return _json_reply(200, {"messages": hits})
 
 
 def _sendgrid_problems(mail: Any) -> list[tuple[str, str]]:
@@ -327,6 +362,20 @@ class FakeTwilioServer(_FakeServer):
             # Like the real API, this message quotes the number: channels must not pass it on.
             return self._error(400, {"code": 21211, "message": f"The 'To' number {to} is not valid.", "status": 400})
         return None
+
+    def _query(self, request: RecordedRequest) -> _Reply | None:
+        """``GET .../Messages.json?To=...``: the messages accepted for a number, newest first."""
+        from urllib.parse import urlsplit
+
+        url = urlsplit(request.path)
+        if _TWILIO_PATH.match(url.path) is None:
+            return None
+        to = parse_qs(url.query).get("To", [None])[0]
+        found = [json.loads(r.reply_body) for r in reversed(self.accepted)
+                 if to is None or r.form().get("To", [None])[0] == to]
+        return _json_reply(200, {"messages": found, "next_page_uri": None, "page": 0, "page_size": 50,
+                                 "uri": url.path, "first_page_uri": url.path, "previous_page_uri": None,
+                                 "end": max(len(found) - 1, 0), "start": 0})
 
     def _accept(self, request: RecordedRequest) -> _Reply:
         form = request.form()

@@ -143,3 +143,22 @@ def test_nothing_personal_is_logged_even_at_debug(
         channel.send(email_message("k-2"))
     assert "N-1" in caplog.text  # the notice id is what we log
     assert_no_personal_data(caplog.text)
+
+
+def test_the_activity_feed_finds_a_message_by_our_key_and_is_never_certain_it_is_absent() -> None:
+    from datetime import UTC, datetime
+
+    from tests.notifications.fakes import FakeSendGridServer
+
+    with FakeSendGridServer() as server:
+        channel = SendGridEmailChannel(SecretStr(server.api_key), "from@example.test", host=server.url, timeout=5)
+        absent = channel.find(email_message(key="k-1"), datetime.now(UTC))
+        assert absent.receipt is None and not absent.certain  # the feed lags: "not yet" is not "never"
+        channel.send(email_message(key="k-1"))
+        found = channel.find(email_message(key="k-1"), datetime.now(UTC))
+        assert found.receipt is not None and found.certain
+        assert found.receipt.provider_message_id == server.accepted[0].reply_headers["X-Message-Id"]
+    with FakeSendGridServer(activity_enabled=False) as server:
+        channel = SendGridEmailChannel(SecretStr(server.api_key), "from@example.test", host=server.url, timeout=5)
+        channel.send(email_message(key="k-2"))
+        assert channel.find(email_message(key="k-2"), datetime.now(UTC)).receipt is None  # no add-on: cannot tell

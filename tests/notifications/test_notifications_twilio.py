@@ -106,3 +106,20 @@ def test_nothing_personal_is_logged(twilio_server: FakeTwilioServer, caplog: pyt
     assert "N-2" in caplog.text
     assert_no_personal_data(caplog.text)
     assert "+0123" not in caplog.text
+
+
+def test_a_message_whose_answer_was_lost_is_found_in_the_message_list(twilio_server: FakeTwilioServer) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    since = datetime.now(UTC) - timedelta(seconds=5)
+    channel = channel_for(twilio_server)
+    assert channel.find(sms_message(), since).receipt is None  # never sent: certainly not there
+    assert channel.find(sms_message(), since).certain
+    twilio_server.drop_next()
+    with pytest.raises(DeliveryError) as lost:
+        channel.send(sms_message())
+    assert lost.value.maybe_delivered
+    found = channel.find(sms_message(), since)
+    assert found.receipt is not None and found.receipt.provider_message_id.startswith("SM")
+    # Another text to the same number is not taken for it.
+    assert channel.find(sms_message(text="a different text"), since).receipt is None
