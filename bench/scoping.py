@@ -120,9 +120,9 @@ def queue_notices_phase(engine, incident_id: str) -> tuple[float, float, int, in
 
     Returns (draft seconds, queue seconds including the commit, notices, deliveries queued, people without contact).
     """
-    from breachclock.incidents import get_incident
     from breachclock.notices import draft_notices, queue_deliveries
     from models.db import session_scope
+    from models.incident.service import get_incident
 
     t = time.perf_counter()
     with session_scope(engine) as s:
@@ -151,9 +151,10 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.pop("BREACHCLOCK_DATABASE_URL", None)
     os.environ.pop("BREACHCLOCK_ENCRYPTION_KEY", None)
     from breachclock import scoping
-    from breachclock.incidents import open_incident
-    from models import crypto, settings
+    from models import settings
     from models.db import get_engine, session_scope
+    from models.incident.service import open_incident
+    from models.person import crypto
     from playbooks.facts import IncidentFacts
 
     settings.get_settings.cache_clear()

@@ -22,6 +22,11 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from models.errors import InvalidRequest, NotFound
+from models.incident.service import get_incident, record_event, update_facts
+from models.obligation.service import decide_obligation
+from models.settings import current_actor
+
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="breachclock: breach response against every deadline that applies.")
 rules_app = typer.Typer(no_args_is_help=True, help="The law as data: regimes and their versions.")
@@ -207,10 +212,12 @@ def open_cmd(
     run_flow: Annotated[bool, typer.Option("--flow/--no-flow", help="Start the breach-response flow.")] = True,
 ) -> None:
     """Validate an incident file, record the incident, start the response flow, show the obligations."""
-    from breachclock.incidents import InvalidRequest, current_actor, open_incident
     from models import Obligation
     from models.base import utcnow
     from models.db import session_scope
+    from models.errors import InvalidRequest
+    from models.incident.service import open_incident
+    from models.settings import current_actor
 
     try:
         facts, raw = load_incident_file(incident_file)
@@ -239,11 +246,12 @@ def status(incident_id: Annotated[str | None, typer.Argument()] = None,
     """Every incident, or one incident's state, open tasks and obligations with time left."""
     from sqlalchemy import select
 
-    from breachclock.incidents import NotFound, get_incident
     from models import Incident, Obligation, PlaybookTask
     from models.base import utcnow
     from models.db import session_scope
-    from models.lifecycle import allowed_events
+    from models.errors import NotFound
+    from models.incident.lifecycle import allowed_events
+    from models.incident.service import get_incident
 
     now = utcnow()
     with session_scope(_engine()) as session:
@@ -333,8 +341,9 @@ def obligations(
 
 
 def _registered_clients(ids: list[str]) -> list[Any]:
-    from breachclock.incidents import InvalidRequest, resolve_clients
+    from models.client.service import resolve_clients
     from models.db import session_scope
+    from models.errors import InvalidRequest
 
     try:
         with session_scope(_engine()) as session:
@@ -363,8 +372,9 @@ def clients_load(path: Annotated[Path, typer.Argument(help="YAML/JSON: a list of
     """Register or update clients and their contractual notice terms (all or nothing)."""
     from pydantic import TypeAdapter
 
-    from breachclock.incidents import InvalidRequest, upsert_client
+    from models.client.service import upsert_client
     from models.db import session_scope
+    from models.errors import InvalidRequest
     from playbooks.facts import ClientTerms
 
     try:
@@ -392,8 +402,11 @@ def task_done(
     evidence: Annotated[list[Path] | None, typer.Option(help="Evidence file(s); hashed and recorded.")] = None,
 ) -> None:
     """Complete a playbook task, recording who, when, the outcome and hashed evidence."""
-    from breachclock.incidents import InvalidRequest, NotFound, complete_task, current_actor, get_incident
     from models.db import session_scope
+    from models.errors import InvalidRequest, NotFound
+    from models.incident.service import get_incident
+    from models.settings import current_actor
+    from models.task.service import complete_task
 
     items = []
     for path in evidence or []:
@@ -437,22 +450,24 @@ def close_no_notice(incident_id: str, reason: Annotated[str, typer.Option(help="
 
 
 def _lifecycle_call(incident_id: str, event: str, **kwargs: str) -> None:
-    from breachclock import incidents
     from models.db import session_scope
-    from models.lifecycle import IllegalTransition, fire
+    from models.errors import InvalidRequest, NotFound
+    from models.incident.lifecycle import IllegalTransition, fire
+    from models.incident.service import get_incident, hold, release
+    from models.settings import current_actor
 
-    actor = incidents.current_actor()
+    actor = current_actor()
     try:
         with session_scope(_engine()) as session:
-            inc = incidents.get_incident(session, incident_id)
+            inc = get_incident(session, incident_id)
             if event == "hold":
-                incidents.hold(session, inc, agency=kwargs["agency"], actor=actor, reason=kwargs["reason"])
+                hold(session, inc, agency=kwargs["agency"], actor=actor, reason=kwargs["reason"])
             elif event == "release":
-                incidents.release(session, inc, actor=actor, reason=kwargs["reason"])
+                release(session, inc, actor=actor, reason=kwargs["reason"])
             else:
                 fire(session, inc, event, actor=actor, **kwargs)
             state = inc.status
-    except (IllegalTransition, incidents.NotFound, incidents.InvalidRequest) as exc:
+    except (IllegalTransition, NotFound, InvalidRequest) as exc:
         _fail(str(exc), 1)
     console.print(f"{incident_id}: {state}")
 
@@ -467,7 +482,6 @@ def event(
     end: Annotated[str | None, typer.Option(help="End of a law_enforcement_delay.")] = None,
 ) -> None:
     """Record a clock-moving fact; obligations are re-evaluated and the differences audited."""
-    from breachclock import incidents
     from models.db import session_scope
     from playbooks.facts import Event
 
@@ -477,9 +491,9 @@ def event(
         _fail(_pydantic_message("event", exc))
     try:
         with session_scope(_engine()) as session:
-            incidents.record_event(session, incidents.get_incident(session, incident_id), ev,
-                                   actor=incidents.current_actor(), reason=reason)
-    except incidents.NotFound as exc:
+            record_event(session, get_incident(session, incident_id), ev,
+                                   actor=current_actor(), reason=reason)
+    except NotFound as exc:
         _fail(str(exc), 1)
     except ValidationError as exc:
         _fail(_pydantic_message("incident facts", exc))
@@ -581,9 +595,9 @@ def notice_resolve(
     provider_id: Annotated[str | None, typer.Option(help="The provider's message id, when delivered.")] = None,
 ) -> None:
     """Settle a delivery left uncertain by an interruption (never resent without a person deciding)."""
-    from breachclock.incidents import current_actor
     from breachclock.outbox import SendRefused, resolve_uncertain
     from models.db import session_scope
+    from models.settings import current_actor
 
     try:
         with session_scope(_engine()) as session:
@@ -598,9 +612,9 @@ def notice_resolve(
 @notice_app.command("redraft")
 def notice_redraft(notice_id: str) -> None:
     """Re-render a notice from the current facts and templates (it then needs counsel's approval again)."""
-    from breachclock.incidents import current_actor
     from breachclock.notices import NoticeError, redraft
     from models.db import session_scope
+    from models.settings import current_actor
 
     try:
         with session_scope(_engine()) as session:
@@ -617,19 +631,18 @@ def update(
     reason: Annotated[str, typer.Option(help="Why the facts changed.")],
 ) -> None:
     """Change an incident's facts (counts, elements, summary...): validated whole, re-evaluated, audited."""
-    from breachclock import incidents
     from models.db import session_scope
 
     try:
         data, _ = _read_structured(changes_file)
         with session_scope(_engine()) as session:
-            incidents.update_facts(session, incidents.get_incident(session, incident_id), data,
-                                   actor=incidents.current_actor(), reason=reason)
+            update_facts(session, get_incident(session, incident_id), data,
+                                   actor=current_actor(), reason=reason)
     except BadInput as exc:
         _fail(str(exc))
     except ValidationError as exc:
         _fail(_pydantic_message(str(changes_file), exc))
-    except incidents.NotFound as exc:
+    except NotFound as exc:
         _fail(str(exc), 1)
     console.print(f"{incident_id}: facts updated ({', '.join(data)}); obligations re-evaluated")
 
@@ -637,10 +650,10 @@ def update(
 @notice_app.command("send")
 def notice_send(notice_id: str) -> None:
     """Send one approved notice now, ahead of the others (a client's 24-hour notice), through the same guards."""
-    from breachclock.incidents import current_actor
     from breachclock.outbox import SendRefused, send
     from models import Notice
     from models.db import session_scope
+    from models.settings import current_actor
     from notifications.config import ChannelConfigurationError, NotificationSettings, build_channels
 
     with session_scope(_engine()) as session:
@@ -663,9 +676,9 @@ def filed(
     at: Annotated[str | None, typer.Option(help="When it was filed (ISO 8601 with offset; default now).")] = None,
 ) -> None:
     """Record that a person filed a prepared regulator, agency or media notice (portal, mail, press release)."""
-    from breachclock.incidents import current_actor
     from breachclock.outbox import SendRefused, record_filing
     from models.db import session_scope
+    from models.settings import current_actor
 
     try:
         when = _instant("--at", at)
@@ -685,9 +698,9 @@ def mailed(
     at: Annotated[str | None, typer.Option(help="When they were mailed (ISO 8601 with offset; default now).")] = None,
 ) -> None:
     """Record that the incident's prepared letters were handed to the mail (each counts as sent from then)."""
-    from breachclock.incidents import current_actor
     from breachclock.outbox import SendRefused, record_mailing
     from models.db import session_scope
+    from models.settings import current_actor
 
     try:
         when = _instant("--at", at)
@@ -721,14 +734,13 @@ def obligation_decide(
     required: Annotated[bool, typer.Option("--required/--not-required", help="Owed, or not owed.")],
 ) -> None:
     """Counsel decides a duty the rules could not settle (shown as 'counsel must decide')."""
-    from breachclock import incidents
     from models.db import session_scope
 
     try:
         with session_scope(_engine()) as session:
-            incidents.decide_obligation(session, incidents.get_incident(session, incident_id), obligation_id,
+            decide_obligation(session, get_incident(session, incident_id), obligation_id,
                                         required=required, counsel=counsel, reason=reason)
-    except (incidents.NotFound, incidents.InvalidRequest) as exc:
+    except (NotFound, InvalidRequest) as exc:
         _fail(str(exc), 1)
     console.print(f"obligation {obligation_id}: {'owed' if required else 'not owed'} (decided by {counsel})")
 
@@ -745,7 +757,7 @@ def approve(
     from breachclock.notices import NoticeError, decide
     from models import Notice
     from models.db import session_scope
-    from models.lifecycle import notices_lacking_approval
+    from models.incident.lifecycle import notices_lacking_approval
 
     try:
         with session_scope(_engine()) as session:
@@ -820,9 +832,10 @@ def scope(
     """Import the affected people (encrypted at rest), derive per-jurisdiction counts, re-evaluate the law."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from breachclock.incidents import NotFound, current_actor
     from breachclock.scoping import ScopingError, import_records, scoping_report
     from models.db import session_scope
+    from models.errors import NotFound
+    from models.settings import current_actor
 
     if records_file is not None and via_flow:
         from flows.runtime import configure_prefect, quiet_runs
@@ -911,7 +924,7 @@ def _explain(exc: BaseException) -> tuple[str, int] | None:
     from sqlalchemy.orm.exc import StaleDataError
 
     from models.audit import RecordTampered
-    from models.crypto import KeyError_
+    from models.person.crypto import KeyError_
 
     if isinstance(exc, RecordTampered | KeyError_):
         return str(exc), 1

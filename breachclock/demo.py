@@ -29,6 +29,8 @@ import yaml
 from rich.console import Console
 from sqlalchemy import func, select
 
+from models.incident.service import get_incident, open_incident
+from models.obligation.service import decide_obligation
 from playbooks.catalog import PLAYBOOKS_DIR
 
 DEMO_RESPONDER = "Riley Chen (incident responder, scripted by the demo)"
@@ -83,21 +85,22 @@ def _sample_facts(now):  # type: ignore[no-untyped-def]
 
 def _complete_tasks(engine, iid: str, phase: str, evidence_dir: Path, console: Console) -> None:  # type: ignore[no-untyped-def]
     """The scripted responder: a note per task, hashed and recorded as the task's evidence."""
-    from breachclock import incidents
     from models import PlaybookTask
     from models.base import utcnow
     from models.db import session_scope
+    from models.incident.service import get_incident
+    from models.task.service import complete_task
 
     evidence_dir.mkdir(parents=True, exist_ok=True)
     with session_scope(engine) as s:
-        inc = incidents.get_incident(s, iid)
+        inc = get_incident(s, iid)
         for task in s.scalars(select(PlaybookTask).where(PlaybookTask.incident_id == iid, PlaybookTask.phase == phase,
                                                          PlaybookTask.status == "open")):
             note = evidence_dir / f"{task.key}.txt"
             note.write_text(f"{task.title}\nExpected evidence: {'; '.join(task.evidence_expected)}\n"
                             f"Recorded by {DEMO_RESPONDER} at {utcnow().isoformat()}\n", encoding="utf-8")
             digest = hashlib.sha256(note.read_bytes()).hexdigest()
-            incidents.complete_task(s, inc, task.key, actor=DEMO_RESPONDER, outcome="completed (demo)",
+            complete_task(s, inc, task.key, actor=DEMO_RESPONDER, outcome="completed (demo)",
                                     evidence=[(f"responder's note for {task.key}", str(note), digest)])
             console.print(f"  [green]✔[/] {task.key}  [dim]sha256 {digest[:16]}…[/]")
 
@@ -112,21 +115,21 @@ def use_demo_home() -> Path:
     for variable in ("BREACHCLOCK_DATABASE_URL", "BREACHCLOCK_ENCRYPTION_KEY", "BREACHCLOCK_POSTAL_OUTBOX_DIR"):
         os.environ.pop(variable, None)
     get_settings.cache_clear()
-    from models.crypto import get_sealer
+    from models.person.crypto import get_sealer
 
     get_sealer.cache_clear()
     return home
 
 
 def run_demo(console: Console) -> int:
-    from breachclock import incidents, notices, outbox
+    from breachclock import notices, outbox
     from breachclock.cli import _print_stages, _run_flow, obligations_table
     from breachclock.scoping import import_records
     from models import Delivery, Notice, Obligation
     from models.audit import verify_chain
     from models.base import utcnow
     from models.db import get_engine, session_scope
-    from models.lifecycle import notices_lacking_approval
+    from models.incident.lifecycle import notices_lacking_approval
     from notifications.config import NotificationSettings, build_channels
 
     started = time.perf_counter()
@@ -140,7 +143,7 @@ def run_demo(console: Console) -> int:
     console.print("[magenta]an exercise: every delivery is simulated — nothing leaves this machine[/]")
 
     with session_scope(engine) as s:
-        incident = incidents.open_incident(s, facts, source=source, actor=DEMO_RESPONDER)
+        incident = open_incident(s, facts, source=source, actor=DEMO_RESPONDER)
         iid = incident.id
     console.print(f"\n[bold]1. Detection[/] — opened {iid}: {facts.title}")
     _print_stages(_run_flow(iid))
@@ -174,7 +177,7 @@ def run_demo(console: Console) -> int:
         open_questions = s.scalars(select(Obligation).where(Obligation.incident_id == iid,
                                                             Obligation.required.is_(None))).all()
         for o in open_questions:  # no law could be applied to people of unknown residency: counsel decides
-            incidents.decide_obligation(s, incidents.get_incident(s, iid), o.id, required=True, counsel=DEMO_COUNSEL,
+            decide_obligation(s, get_incident(s, iid), o.id, required=True, counsel=DEMO_COUNSEL,
                                         reason="notify everyone affected whose residency is unknown, with the "
                                                "firm's US letter")
             console.print(f"  [green]✔[/] counsel decided: {o.recipient} are notified ({sum(o.counts.values())})")
@@ -191,7 +194,7 @@ def run_demo(console: Console) -> int:
     _print_stages(_run_flow(iid))
 
     with session_scope(engine) as s:
-        inc = incidents.get_incident(s, iid)
+        inc = get_incident(s, iid)
         deliveries = dict(s.execute(select(Delivery.channel, func.count()).join(Notice).where(
             Notice.incident_id == iid).group_by(Delivery.channel)).all())
         rows_ = s.scalars(select(Obligation).where(Obligation.incident_id == iid)

@@ -28,11 +28,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from breachclock import recipients
-from breachclock.incidents import load_facts, new_id
 from models import Approval, AuditEvent, Client, Delivery, Incident, Notice, NoticeObligation, NoticeVariant, Obligation
 from models.audit import append_event
-from models.base import utcnow
-from models.lifecycle import notices_lacking_approval
+from models.base import new_id, utcnow
+from models.incident.lifecycle import notices_lacking_approval
+from models.incident.models import load_facts
 from notifications.channels import MAX_SMS_CHARS
 from notifications.templates import (
     NoticeTemplateNotFound,

@@ -40,12 +40,13 @@ from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from breachclock import notices, recipients
-from breachclock.incidents import get_incident, load_facts, record_event
 from models import AffectedPerson, Delivery, Incident, Notice, NoticeObligation, Obligation, SendLease
 from models.audit import append_event, lock_incident, record_delivery, verify_chain
 from models.base import utcnow
-from models.crypto import get_sealer
 from models.db import session_scope
+from models.incident.models import load_facts
+from models.incident.service import get_incident, record_event
+from models.person.crypto import get_sealer
 from notifications.channels import Channel, DeliveryError, Lookup, OutgoingMessage, Receipt
 from playbooks.engine import UNKNOWN_RESIDENCY
 from playbooks.facts import Event

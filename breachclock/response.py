@@ -18,13 +18,14 @@ from typing import Literal
 from sqlalchemy import Engine, func, select
 
 from breachclock import notices, outbox
-from breachclock.incidents import get_incident, reevaluate
 from models import Approval, AuditEvent, Delivery, Evidence, Notice, Obligation, PlaybookTask
 from models.audit import append_event, lock_incident, verify_chain
 from models.base import utcnow
 from models.db import get_engine, session_scope
-from models.incident import STATES
-from models.lifecycle import IllegalTransition, fire, notices_lacking_approval
+from models.incident.lifecycle import IllegalTransition, fire, notices_lacking_approval
+from models.incident.models import STATES
+from models.incident.service import get_incident
+from models.obligation.service import reevaluate
 from models.settings import get_settings
 from notifications.channels import Channel
 

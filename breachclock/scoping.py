@@ -80,13 +80,14 @@ from sqlalchemy import Text, cast, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from breachclock import outbox
-from breachclock.incidents import current_actor, get_incident, load_facts, update_facts
 from breachclock.residency import resolve
 from models.audit import touch
 from models.base import utcnow
-from models.crypto import get_sealer
-from models.person import AffectedPerson
-from models.settings import get_settings
+from models.incident.models import load_facts
+from models.incident.service import get_incident, update_facts
+from models.person.crypto import get_sealer
+from models.person.models import AffectedPerson
+from models.settings import current_actor, get_settings
 from playbooks import catalog
 from playbooks.documents import DocumentError, read_document
 from playbooks.engine import coverage

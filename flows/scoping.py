@@ -15,8 +15,9 @@ from prefect import flow, task, unmapped
 from prefect.cache_policies import NO_CACHE
 
 from breachclock import scoping
-from breachclock.incidents import get_incident, load_facts
 from models.db import get_engine, session_scope
+from models.incident.models import load_facts
+from models.incident.service import get_incident
 
 
 @task(name="plan-chunks", persist_result=False, cache_policy=NO_CACHE)

@@ -4,16 +4,15 @@ Every model is re-exported here so ``from models import Incident`` works and
 Alembic sees the whole metadata.
 """
 
-from models.approval import Approval
 from models.audit import AuditEvent, RecordKey
 from models.base import Base
-from models.client import Client, Matter
-from models.evidence import Evidence
-from models.incident import Hold, Incident, IncidentEvent
-from models.notice import Delivery, Notice, NoticeObligation, NoticeVariant, SendLease
-from models.obligation import Obligation, ObligationDecision
-from models.person import AffectedPerson
-from models.task import PlaybookTask
+from models.client.models import Client, Matter
+from models.incident.models import Hold, Incident, IncidentEvent
+from models.notice.models import Approval, Notice, NoticeObligation, NoticeVariant
+from models.obligation.models import Obligation, ObligationDecision
+from models.outbox.models import Delivery, SendLease
+from models.person.models import AffectedPerson
+from models.task.models import Evidence, PlaybookTask
 
 __all__ = [
     "AffectedPerson",

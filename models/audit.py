@@ -79,7 +79,7 @@ class AuditEvent(Base):
 
     def compute_hash(self) -> str:
         if self.scheme == SCHEME:
-            from models.crypto import get_sealer
+            from models.person.crypto import get_sealer
 
             return get_sealer().chain_hash(self.canonical())
         return hashlib.sha256(self.canonical()).hexdigest()
@@ -235,8 +235,8 @@ def touch(session: Session, incident_id: str, *tables: str) -> None:
 
 
 def _incident_of(session: Session, obj: Any) -> str | None:
-    from models.notice import Notice
-    from models.obligation import Obligation
+    from models.notice.models import Notice
+    from models.obligation.models import Obligation
 
     if hasattr(obj, "incident_id"):
         return obj.incident_id
@@ -328,7 +328,7 @@ def _checkpoint_body(incident_id: str, seq: int, head: str, at: str, key_id: str
 
 def write_checkpoint(incident_id: str, seq: int, head: str) -> dict[str, Any]:
     """Append a signed checkpoint of the chain head to the incident's checkpoint file (owner-only)."""
-    from models.crypto import get_sealer
+    from models.person.crypto import get_sealer
 
     sealer = get_sealer()
     at = utcnow().isoformat(timespec="seconds")
@@ -347,7 +347,7 @@ def write_checkpoint(incident_id: str, seq: int, head: str) -> dict[str, Any]:
 
 def latest_checkpoint(incident_id: str) -> tuple[dict[str, Any] | None, list[str]]:
     """The verified checkpoint with the highest seq, and the problems found in the file."""
-    from models.crypto import get_sealer, verify_signature
+    from models.person.crypto import get_sealer, verify_signature
 
     path = checkpoint_dir() / f"{incident_id}.jsonl"
     if not path.exists():

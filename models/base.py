@@ -7,6 +7,7 @@ stores no offset) and on PostgreSQL alike.
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 from typing import Any
 
@@ -51,3 +52,7 @@ def utcnow() -> datetime:
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[Any]: JSON()}
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}-{secrets.token_hex(4).upper()}"

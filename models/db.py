@@ -75,7 +75,7 @@ def check_key(engine: Engine) -> None:
     """The key in use must be the one the record was written with; a record with data and no key never gets a new
     one. The first use records the key's fingerprint."""
     from models.audit import RecordKey
-    from models.crypto import KeyError_, get_sealer
+    from models.person.crypto import KeyError_, get_sealer
 
     with engine.begin() as conn:
         recorded = [k for (k,) in conn.execute(select(RecordKey.key_id))]

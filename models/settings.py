@@ -6,6 +6,7 @@ Nothing is read at import time: call :func:`get_settings` (cached; tests call
 
 from __future__ import annotations
 
+import getpass
 from functools import cache
 from pathlib import Path
 
@@ -58,3 +59,7 @@ class Settings(BaseSettings):
 @cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def current_actor() -> str:
+    return get_settings().actor or f"{getpass.getuser()} (local)"

@@ -35,7 +35,7 @@ def prefect_harness(prefect_home: Path) -> Iterator[None]:
 
 
 def _clear_caches() -> None:
-    from models.crypto import get_sealer
+    from models.person.crypto import get_sealer
     from models.settings import get_settings
 
     get_settings.cache_clear()
@@ -107,8 +107,8 @@ def engine(database_url: str):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def open_incident(engine):  # type: ignore[no-untyped-def]
     """Open an incident (sample facts with overrides) and return its id."""
-    from breachclock.incidents import open_incident as _open
     from models.db import session_scope
+    from models.incident.service import open_incident as _open
     from tests.factories import sample_facts
 
     def _make(playbook: str | None = "ransomware", **overrides) -> str:  # type: ignore[no-untyped-def]

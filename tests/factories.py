@@ -24,9 +24,9 @@ def finish_containment(engine, incident_id: str) -> None:  # type: ignore[no-unt
     """A responder completes every containment task of the incident."""
     from sqlalchemy import select
 
-    from breachclock.incidents import complete_task
     from models import Incident, PlaybookTask
     from models.db import session_scope
+    from models.task.service import complete_task
 
     with session_scope(engine) as s:
         inc = s.get(Incident, incident_id)
@@ -38,9 +38,9 @@ def finish_containment(engine, incident_id: str) -> None:  # type: ignore[no-unt
 def contained_incident_with_people(engine, tmp_path: Path, people: int,  # type: ignore[no-untyped-def]
                                    **facts) -> str:
     """An incident past containment whose extract names ``people`` Californians reachable by e-mail."""
-    from breachclock.incidents import open_incident as _open
     from breachclock.scoping import import_records
     from models.db import session_scope
+    from models.incident.service import open_incident as _open
 
     with session_scope(engine) as s:
         iid = _open(s, sample_facts(affected={}, **facts), source=b"t", playbook="lost_device", actor="tester").id

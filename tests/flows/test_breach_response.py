@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from breachclock import incidents, notices, outbox
+from breachclock import notices, outbox
 from breachclock.scoping import import_records
 from models import AuditEvent, Delivery, Incident, Notice
 from models.audit import verify_chain
 from models.db import session_scope
+from models.incident.service import open_incident
 from tests.factories import finish_containment
 
 pytestmark = pytest.mark.slow
@@ -54,7 +55,7 @@ def test_flow_waits_on_people_and_resumes_to_notified(prefect_harness, home, tmp
 
     with session_scope(engine) as s:
         # An exercise: the memory channels simulate every delivery (a real incident would refuse them).
-        iid = incidents.open_incident(s, sample_facts(affected={}, exercise=True), source=b"t",
+        iid = open_incident(s, sample_facts(affected={}, exercise=True), source=b"t",
                                       playbook="lost_device", actor="tester").id
     first = breach_response(iid)
     assert [r["outcome"] for r in first] == ["done", "waiting"]

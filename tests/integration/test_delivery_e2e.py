@@ -12,11 +12,12 @@ from pydantic import SecretStr
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from breachclock import incidents, notices, outbox
+from breachclock import notices, outbox
 from breachclock.cli import app
 from breachclock.response import STAGES, run_stage
 from models import Delivery, Incident, Notice
 from models.db import session_scope
+from models.incident.service import open_incident
 from notifications.config import NotificationSettings, build_channels
 from tests.factories import contained_incident_with_people
 from tests.notifications.fakes import FakeSendGridServer
@@ -135,7 +136,7 @@ def test_an_approved_client_notice_goes_out_at_triage_and_is_not_sent_again(engi
     client = {"id": "acme-corp", "name": "Acme", "notice_hours": 24, "notice_contact": "sec@acme.example"}
     with session_scope(engine) as s:
         discovered = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
-        iid = incidents.open_incident(s, sample_facts(clients=[client], discovered_at=discovered), source=b"t",
+        iid = open_incident(s, sample_facts(clients=[client], discovered_at=discovered), source=b"t",
                                       playbook=None, actor="t").id
     result = run_stage("triage", iid, engine=engine)
     (notice_id,) = result.message.split("client notice(s) ")[1].split(" drafted")[0].split(", ")

@@ -7,7 +7,7 @@ import stat
 import pytest
 from cryptography.fernet import Fernet
 
-from models import crypto
+from models.person import crypto
 from models.settings import get_settings
 
 

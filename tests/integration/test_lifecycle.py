@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
-from breachclock import incidents
 from breachclock.notices import decide, draft_notices
 from models import AuditEvent, Hold, Incident
 from models.db import session_scope
-from models.lifecycle import IllegalTransition, allowed_events, fire
+from models.incident.lifecycle import IllegalTransition, allowed_events, fire
+from models.incident.service import hold, release
 from tests.factories import finish_containment
 
 
@@ -86,16 +86,16 @@ def test_hold_returns_to_the_state_it_left_and_records_the_interval(engine, open
     with session_scope(engine) as s:
         inc = s.get(Incident, iid)
         fire(s, inc, "triage", actor="a", reason="r")
-        incidents.hold(s, inc, agency="FBI Boston field office", actor="a", reason="case 123", at=start)
+        hold(s, inc, agency="FBI Boston field office", actor="a", reason="case 123", at=start)
     assert _status(engine, iid) == "law_enforcement_hold"
     with session_scope(engine) as s:
         assert allowed_events(s, s.get(Incident, iid)) == ["release"]
-        incidents.release(s, s.get(Incident, iid), actor="a", reason="cleared", at=start + timedelta(days=5))
+        release(s, s.get(Incident, iid), actor="a", reason="cleared", at=start + timedelta(days=5))
     assert _status(engine, iid) == "triaged"
     with session_scope(engine) as s:
-        (hold,) = s.scalars(select(Hold).where(Hold.incident_id == iid)).all()
-        assert hold.ended_at - hold.started_at == timedelta(days=5)
-        assert hold.agency == "FBI Boston field office"
+        (recorded,) = s.scalars(select(Hold).where(Hold.incident_id == iid)).all()
+        assert recorded.ended_at - recorded.started_at == timedelta(days=5)
+        assert recorded.agency == "FBI Boston field office"
 
 
 def test_closed_no_notice_needs_reason_and_counsel(engine, open_incident) -> None:
@@ -146,7 +146,7 @@ def test_hold_is_possible_from_every_open_state_and_release_returns_there(engine
     with session_scope(engine) as s:  # a test shortcut (sealed, so not tampering): put the incident in `state`
         s.get(Incident, iid).status = state
     with session_scope(engine) as s:
-        incidents.hold(s, s.get(Incident, iid), agency="FBI", actor="a", reason="request")
+        hold(s, s.get(Incident, iid), agency="FBI", actor="a", reason="request")
     with session_scope(engine) as s:
-        incidents.release(s, s.get(Incident, iid), actor="a", reason="cleared")
+        release(s, s.get(Incident, iid), actor="a", reason="cleared")
     assert _status(engine, iid) == state

@@ -7,11 +7,12 @@ import yaml
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from breachclock import incidents, notices
+from breachclock import notices
 from breachclock.cli import app
 from models import AuditEvent, Incident, Notice
 from models.db import session_scope
-from models.lifecycle import IllegalTransition, fire
+from models.incident.lifecycle import IllegalTransition, fire
+from models.incident.service import update_facts
 
 
 def _drafted(engine, open_incident) -> tuple[str, list[str]]:  # type: ignore[no-untyped-def]
@@ -33,7 +34,7 @@ def test_rejected_notice_is_redrafted_from_new_facts_and_needs_approval_again(en
         notices.decide(s, ids[0], counsel="Jane Counsel", approve=False, comment="say the laptop was recovered")
         old_hash = s.get(Notice, ids[0]).content_hash
     with session_scope(engine) as s:
-        incidents.update_facts(s, s.get(Incident, iid), {"summary": "A laptop was stolen and later recovered."},
+        update_facts(s, s.get(Incident, iid), {"summary": "A laptop was stolen and later recovered."},
                                actor="a", reason="counsel's comment")
         assert notices.redraft(s, ids[0], actor="a") is True
         notice = s.get(Notice, ids[0])

@@ -6,10 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from breachclock.incidents import get_incident, load_facts, open_incident
-from models import crypto
 from models import settings as bc_settings
 from models.db import get_engine, session_scope
+from models.incident.models import load_facts
+from models.incident.service import get_incident, open_incident
+from models.person import crypto
 from playbooks.facts import IncidentFacts
 
 

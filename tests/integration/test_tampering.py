@@ -294,7 +294,7 @@ def test_the_application_can_run_as_a_postgresql_role_that_owns_nothing(home, mo
         monkeypatch.setenv("BREACHCLOCK_DATABASE_URL", app_url)
         _engine_for.cache_clear()
         engine = get_engine(app_url)
-        from breachclock.incidents import open_incident
+        from models.incident.service import open_incident
         from tests.factories import sample_facts
 
         with session_scope(engine) as s:

@@ -9,6 +9,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, utcnow
+from playbooks.clocks import Interval
+from playbooks.facts import IncidentFacts
 
 STATES = (
     "detected",
@@ -30,7 +32,7 @@ _STATES_SQL = ", ".join(f"'{s}'" for s in STATES)
 class Incident(Base):
     """A suspected or confirmed breach, from detection to the last filing.
 
-    ``status`` is changed only by :mod:`models.lifecycle`; ``version`` is an
+    ``status`` is changed only by :mod:`models.incident.lifecycle`; ``version`` is an
     optimistic lock so two writers cannot both move the same incident.
     """
 
@@ -93,3 +95,11 @@ class IncidentEvent(Base):
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     recorded_by: Mapped[str] = mapped_column(String(200))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def load_facts(incident: Incident) -> IncidentFacts:
+    return IncidentFacts.model_validate(incident.facts)
+
+
+def recorded_holds(incident: Incident) -> list[Interval]:
+    return [Interval(h.started_at, h.ended_at) for h in incident.holds]

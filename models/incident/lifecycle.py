@@ -21,12 +21,11 @@ from sqlalchemy.orm import Session
 from statemachine import State, StateMachine
 from statemachine.exceptions import TransitionNotAllowed
 
-from models.approval import Approval
 from models.audit import AuditEvent, append_event
 from models.base import utcnow
-from models.incident import Hold, Incident
-from models.notice import Notice
-from models.obligation import Obligation
+from models.incident.models import Hold, Incident
+from models.notice.models import Approval, Notice
+from models.obligation.models import Obligation
 
 
 class IllegalTransition(Exception):
@@ -91,7 +90,7 @@ class BreachLifecycle(StateMachine):
         return ok
 
     def containment_done(self) -> bool:
-        from models.task import PlaybookTask
+        from models.task.models import PlaybookTask
 
         open_tasks = self.session.scalar(
             select(func.count())
