@@ -42,10 +42,11 @@ def main() -> int:
     os.environ.pop("BREACHCLOCK_DATABASE_URL", None)
     from sqlalchemy import select
 
-    from breachclock import notices, outbox
     from models import Delivery, Incident, Notice
     from models.audit import verify_chain
     from models.db import get_engine, session_scope
+    from models.notice.approval import decide
+    from models.outbox.handover import resolve_uncertain
     from tests.factories import contained_incident_with_people
     from tests.notifications.fakes import FakeSendGridServer
 
@@ -64,7 +65,7 @@ def main() -> int:
         assert run().wait(timeout=300) == 0
         with session_scope(engine) as s:
             for n in s.scalars(select(Notice).where(Notice.incident_id == iid)):
-                notices.decide(s, n.id, counsel="Bench Counsel", approve=True)
+                decide(s, n.id, counsel="Bench Counsel", approve=True)
         needed_person: set[int] = set()
         rounds = []
         per_kill = max(args.messages // (args.kills + 1), 1)
@@ -87,7 +88,7 @@ def main() -> int:
                 accepted = {json.loads(r.body)["custom_args"]["idempotency_key"] for r in sendgrid.accepted}
                 for d in s.scalars(select(Delivery).where(Delivery.status == "uncertain")):
                     needed_person.add(d.id)
-                    outbox.resolve_uncertain(s, d.id, delivered=d.idempotency_key in accepted, actor="bench person",
+                    resolve_uncertain(s, d.id, delivered=d.idempotency_key in accepted, actor="bench person",
                                              reason="checked the provider's log")
         sent_keys = Counter(json.loads(r.body)["custom_args"]["idempotency_key"] for r in sendgrid.accepted)
         with session_scope(engine) as s:

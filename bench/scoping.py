@@ -120,17 +120,19 @@ def queue_notices_phase(engine, incident_id: str) -> tuple[float, float, int, in
 
     Returns (draft seconds, queue seconds including the commit, notices, deliveries queued, people without contact).
     """
-    from breachclock.notices import draft_notices, queue_deliveries
     from models.db import session_scope
     from models.incident.service import get_incident
+    from models.notice.drafting import draft_notices
+    from models.outbox.queue import queue
 
     t = time.perf_counter()
     with session_scope(engine) as s:
-        drafted = draft_notices(s, get_incident(s, incident_id), actor="bench")
+        drafted = draft_notices(s, get_incident(s, incident_id), actor="bench").drafted
+        ids = [n.id for n in drafted]
     draft_s = time.perf_counter() - t
     t = time.perf_counter()
     with session_scope(engine) as s:
-        queued = queue_deliveries(s, get_incident(s, incident_id), actor="bench")
+        queued = queue(s, get_incident(s, incident_id), actor="bench", notice_ids=ids)
     return draft_s, time.perf_counter() - t, len(drafted), queued.queued, queued.without_contact
 
 

@@ -272,7 +272,7 @@ def status(incident_id: Annotated[str | None, typer.Argument()] = None,
         except NotFound as exc:
             _fail(str(exc), 1)
         if as_json:
-            from breachclock.outbox import obligation_state
+            from models.outbox.progress import obligation_state
 
             duties = [obligation_state(session, o, now) for o in session.scalars(
                 select(Obligation).where(Obligation.incident_id == inc.id).order_by(Obligation.id))
@@ -511,9 +511,10 @@ def notice_list(incident_id: str) -> None:
     """The incident's notices: recipient, channels, approval and delivery status."""
     from sqlalchemy import func, select
 
-    from breachclock import notices as notices_
     from models import Delivery, Notice
     from models.db import session_scope
+    from models.notice import drafting as notices_
+    from models.notice.approval import is_approved
 
     with session_scope(_engine()) as session:
         table = Table(title=f"Notices of {incident_id}")
@@ -523,7 +524,7 @@ def notice_list(incident_id: str) -> None:
             counts = dict(session.execute(select(Delivery.status, func.count()).where(Delivery.notice_id == n.id)
                                           .group_by(Delivery.status)).all())
             table.add_row(n.id, n.audience, n.recipient, ", ".join(notices_.variants_of(session, n.id)),
-                          "[green]approved[/]" if notices_.is_approved(session, n) else "[yellow]pending[/]",
+                          "[green]approved[/]" if is_approved(session, n) else "[yellow]pending[/]",
                           ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "—")
         console.print(table)
 
@@ -534,17 +535,18 @@ def notice_show(notice_id: str) -> None:
 
     The variants are also written to files (text, and HTML for e-mail) under the incident's report folder.
     """
-    from breachclock import notices as notices_
-    from breachclock.response import dossier_dir
     from models import Notice
     from models.db import session_scope
+    from models.incident.dossier import dossier_dir
+    from models.notice import drafting as notices_
+    from models.notice.approval import is_approved
 
     with session_scope(_engine()) as session:
         n = session.get(Notice, notice_id)
         if n is None:
             _fail(f"no notice {notice_id!r}", 1)
         problems = notices_.verify_notice(session, n)
-        approved = notices_.is_approved(session, n)
+        approved = is_approved(session, n)
         out = dossier_dir(n.incident_id) / "notices"
         out.mkdir(parents=True, exist_ok=True)
         console.print(f"[bold]{n.id}[/] to {n.recipient} ({n.audience})  content {n.content_hash[:16]}  "
@@ -570,8 +572,8 @@ def notice_uncertain(incident_id: str,
                      as_json: Annotated[bool, typer.Option("--json", help="As JSON.")] = False) -> None:
     """Deliveries an interruption left in doubt that the provider could not settle: check each with the provider,
     then `notice resolve` it."""
-    from breachclock.outbox import doubtful
     from models.db import session_scope
+    from models.outbox.reconcile import doubtful
 
     with session_scope(_engine()) as session:
         rows = doubtful(session, incident_id)
@@ -595,8 +597,9 @@ def notice_resolve(
     provider_id: Annotated[str | None, typer.Option(help="The provider's message id, when delivered.")] = None,
 ) -> None:
     """Settle a delivery left uncertain by an interruption (never resent without a person deciding)."""
-    from breachclock.outbox import SendRefused, resolve_uncertain
     from models.db import session_scope
+    from models.outbox.handover import resolve_uncertain
+    from models.outbox.service import SendRefused
     from models.settings import current_actor
 
     try:
@@ -612,8 +615,8 @@ def notice_resolve(
 @notice_app.command("redraft")
 def notice_redraft(notice_id: str) -> None:
     """Re-render a notice from the current facts and templates (it then needs counsel's approval again)."""
-    from breachclock.notices import NoticeError, redraft
     from models.db import session_scope
+    from models.notice.drafting import NoticeError, redraft
     from models.settings import current_actor
 
     try:
@@ -650,9 +653,9 @@ def update(
 @notice_app.command("send")
 def notice_send(notice_id: str) -> None:
     """Send one approved notice now, ahead of the others (a client's 24-hour notice), through the same guards."""
-    from breachclock.outbox import SendRefused, send
     from models import Notice
     from models.db import session_scope
+    from models.outbox.service import SendRefused, send
     from models.settings import current_actor
     from notifications.config import ChannelConfigurationError, NotificationSettings, build_channels
 
@@ -676,8 +679,9 @@ def filed(
     at: Annotated[str | None, typer.Option(help="When it was filed (ISO 8601 with offset; default now).")] = None,
 ) -> None:
     """Record that a person filed a prepared regulator, agency or media notice (portal, mail, press release)."""
-    from breachclock.outbox import SendRefused, record_filing
     from models.db import session_scope
+    from models.outbox.handover import record_filing
+    from models.outbox.service import SendRefused
     from models.settings import current_actor
 
     try:
@@ -698,8 +702,9 @@ def mailed(
     at: Annotated[str | None, typer.Option(help="When they were mailed (ISO 8601 with offset; default now).")] = None,
 ) -> None:
     """Record that the incident's prepared letters were handed to the mail (each counts as sent from then)."""
-    from breachclock.outbox import SendRefused, record_mailing
     from models.db import session_scope
+    from models.outbox.handover import record_mailing
+    from models.outbox.service import SendRefused
     from models.settings import current_actor
 
     try:
@@ -754,10 +759,11 @@ def approve(
     resume: Annotated[bool, typer.Option("--resume/--no-resume", help="Resume the flow afterwards.")] = True,
 ) -> None:
     """Record counsel's decision on a notice's exact content; resumes the flow when all are approved."""
-    from breachclock.notices import NoticeError, decide
     from models import Notice
     from models.db import session_scope
     from models.incident.lifecycle import notices_lacking_approval
+    from models.notice.approval import decide
+    from models.notice.drafting import NoticeError
 
     try:
         with session_scope(_engine()) as session:

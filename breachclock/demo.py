@@ -122,7 +122,6 @@ def use_demo_home() -> Path:
 
 
 def run_demo(console: Console) -> int:
-    from breachclock import notices, outbox
     from breachclock.cli import _print_stages, _run_flow, obligations_table
     from breachclock.scoping import import_records
     from models import Delivery, Notice, Obligation
@@ -130,6 +129,9 @@ def run_demo(console: Console) -> int:
     from models.base import utcnow
     from models.db import get_engine, session_scope
     from models.incident.lifecycle import notices_lacking_approval
+    from models.notice.approval import decide
+    from models.notice.drafting import variants_of
+    from models.outbox.service import send
     from notifications.config import NotificationSettings, build_channels
 
     started = time.perf_counter()
@@ -151,8 +153,8 @@ def run_demo(console: Console) -> int:
         urgent = [n.id for n in s.scalars(select(Notice).where(Notice.incident_id == iid))]
     for notice_id in urgent:  # the client's 24-hour notice, drafted at triage, goes out first
         with session_scope(engine) as s:
-            notices.decide(s, notice_id, counsel=DEMO_COUNSEL, approve=True, comment="client notice, send now")
-        report = outbox.send(engine, iid, channels, actor=DEMO_RESPONDER, notice_ids=[notice_id])
+            decide(s, notice_id, counsel=DEMO_COUNSEL, approve=True, comment="client notice, send now")
+        report = send(engine, iid, channels, actor=DEMO_RESPONDER, notice_ids=[notice_id])
         console.print(f"  [green]✔[/] client notice {notice_id} approved by counsel and released "
                       f"({report.summary()}) {_hours(utcnow() - facts.discovered_at)} after discovery, within the "
                       "contract's hours")
@@ -186,9 +188,9 @@ def run_demo(console: Console) -> int:
     console.print(f"\n[bold]4. Counsel's approval[/] — {DEMO_COUNSEL}")
     with session_scope(engine) as s:
         for n in notices_lacking_approval(s, iid):
-            notices.decide(s, n.id, counsel=DEMO_COUNSEL, approve=True, comment="reviewed in the demo")
+            decide(s, n.id, counsel=DEMO_COUNSEL, approve=True, comment="reviewed in the demo")
             console.print(f"  [green]✔[/] approved {n.id}  {n.audience:<11} {n.recipient}  "
-                          f"[dim]{', '.join(notices.variants_of(s, n.id))} · content {n.content_hash[:12]}…[/]")
+                          f"[dim]{', '.join(variants_of(s, n.id))} · content {n.content_hash[:12]}…[/]")
 
     console.print("\n[bold]5. Notification and documentation[/]")
     _print_stages(_run_flow(iid))

@@ -79,12 +79,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import Text, cast, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from breachclock import outbox
 from breachclock.residency import resolve
 from models.audit import touch
 from models.base import utcnow
 from models.incident.models import load_facts
 from models.incident.service import get_incident, update_facts
+from models.outbox.progress import reopen_incomplete
 from models.person.crypto import get_sealer
 from models.person.models import AffectedPerson
 from models.settings import current_actor, get_settings
@@ -1176,7 +1176,7 @@ def commit_import(session: Session, incident_id: str, results: Sequence[ChunkRes
                  reason=f"scoping import: {rows} rows, {staged} people ({new} new, {merged} already recorded), "
                         f"{rejected} rows rejected")
     # People imported after a notice went out still need it: its obligation is open again.
-    outbox.reopen_incomplete(session, incident, actor=actor or current_actor())
+    reopen_incomplete(session, incident, actor=actor or current_actor())
     timings["count_and_obligations"] = time.perf_counter() - t
     return ImportResult(incident_id, rows, rejected, warnings, staged, new, merged, sum(affected.values()),
                         affected.get(UNKNOWN, 0), report_path, affected, timings)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from prefect import flow, get_run_logger, task
 
-from breachclock.response import STAGES, run_stage
+from models.incident.stages import STAGES, run_stage
 
 
 @task(name="advance-stage", task_run_name="{stage}", retries=2, retry_delay_seconds=5,

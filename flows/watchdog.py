@@ -64,7 +64,7 @@ def watch(parent: int) -> None:
     signal.signal(signal.SIGTERM, lambda *_: gone.update(parent=True))
     while not gone["parent"] and os.getppid() == parent:
         seen.update({pid: t for pid, t in _children(parent).items() if pid != os.getpid()})
-        time.sleep(0.2)
+        time.sleep(0.05)
     for pid, started in seen.items():
         if _still(pid, started):
             os.kill(pid, signal.SIGTERM)

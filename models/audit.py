@@ -260,10 +260,30 @@ def _track(session: Session, _context: Any, _instances: Any) -> None:
             touch(session, incident_id, table)
 
 
+def note_delivery(session: Session, incident_id: str, delivery: Any, reason: str) -> None:
+    """A delivery's status changed in this transaction: its new state goes into the chain when it commits (one
+    ``delivery_recorded`` event per incident and transaction, listing every delivery moved)."""
+    session.info.setdefault("bc_deliveries", {}).setdefault(incident_id, {})[delivery.id] = (delivery, reason)
+
+
+def _record_deliveries(session: Session) -> None:
+    moved: dict[str, dict[int, tuple[Any, str]]] = session.info.pop("bc_deliveries", {})
+    if not moved:
+        return
+    session.flush()
+    for incident_id, deliveries in sorted(moved.items()):
+        items = [{"id": d.id, "status": d.status, "provider_message_id": d.provider_message_id,
+                  "content_hash": d.content_hash, "why": why} for d, why in deliveries.values()]
+        reasons = sorted({why for _, why in deliveries.values()})
+        append_event(session, incident_id=incident_id, actor="breachclock", action="delivery_recorded",
+                     reason="; ".join(reasons)[:2000], details={"deliveries": items})
+
+
 @event.listens_for(Session, "before_commit")
 def _seal(session: Session) -> None:
     if session.info.get("bc_sealing"):
         return
+    _record_deliveries(session)
     session.flush()  # objects changed since the last flush count too (and are checked as they are tracked)
     touched: dict[str, set[str]] = session.info.pop("bc_touched", {})
     if not touched:
@@ -307,7 +327,7 @@ def _checkpoint(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
-    for key in ("bc_heads", "bc_touched", "bc_checked", "bc_locked"):
+    for key in ("bc_heads", "bc_touched", "bc_checked", "bc_locked", "bc_deliveries"):
         session.info.pop(key, None)
 
 
@@ -531,15 +551,6 @@ def _delivery_problems(session: Session, incident_id: str, events: list[AuditEve
     for delivery_id in sorted(set(last) - seen):
         problems.append(f"delivery {delivery_id} recorded in the chain is missing from the deliveries table")
     return problems
-
-
-def record_delivery(session: Session, incident_id: str, deliveries: Iterable[Any], *, actor: str, reason: str) -> None:
-    """Put deliveries' new status in the chain (every status change of a delivery is recorded)."""
-    items = [{"id": d.id, "status": d.status, "provider_message_id": d.provider_message_id,
-              "content_hash": d.content_hash} for d in deliveries]
-    if items:
-        append_event(session, incident_id=incident_id, actor=actor, action="delivery_recorded", reason=reason,
-                     details={"deliveries": items})
 
 
 # --- protections the database itself enforces ---------------------------------------------------------

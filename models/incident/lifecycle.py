@@ -21,10 +21,11 @@ from sqlalchemy.orm import Session
 from statemachine import State, StateMachine
 from statemachine.exceptions import TransitionNotAllowed
 
-from models.audit import AuditEvent, append_event
+from models.audit import append_event
 from models.base import utcnow
 from models.incident.models import Hold, Incident
-from models.notice.models import Approval, Notice
+from models.notice.approval import notices_lacking_approval
+from models.notice.models import Notice
 from models.obligation.models import Obligation
 
 
@@ -159,22 +160,6 @@ class BreachLifecycle(StateMachine):
         self.model.held_from = None
 
 
-def notices_lacking_approval(session: Session, incident_id: str) -> list[Notice]:
-    """Notices whose current content has no standing approval recorded in the chain (the latest decision on that
-    hash, in an event whose approval row matches)."""
-    decisions: dict[tuple[str, str], Any] = {}
-    for e in session.scalars(select(AuditEvent).where(
-            AuditEvent.incident_id == incident_id,
-            AuditEvent.action.in_(("notice_approved", "notice_rejected"))).order_by(AuditEvent.seq)):
-        decisions[(e.details.get("notice"), e.details.get("content_hash"))] = e
-    out = []
-    for notice in session.scalars(select(Notice).where(Notice.incident_id == incident_id).order_by(Notice.id)):
-        e = decisions.get((notice.id, notice.content_hash))
-        row = session.get(Approval, e.details.get("approval")) if e is not None else None
-        if e is None or e.action != "notice_approved" or row is None or row.decision != "approved" or (
-                row.content_hash != notice.content_hash):
-            out.append(notice)
-    return out
 
 
 def fire(

@@ -1,0 +1,1 @@
+"""The outbox: every notice that leaves breachclock leaves through :func:`models.outbox.service.send`."""

@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from breachclock import notices, outbox
 from breachclock.scoping import import_records
 from models import AuditEvent, Delivery, Incident, Notice
 from models.audit import verify_chain
 from models.db import session_scope
 from models.incident.service import open_incident
+from models.notice.approval import decide
+from models.outbox.handover import resolve_uncertain
 from tests.factories import finish_containment
 
 pytestmark = pytest.mark.slow
@@ -37,7 +38,7 @@ def _people_csv(path: Path, n: int) -> Path:
 def _approve_all(engine, iid: str) -> None:  # type: ignore[no-untyped-def]
     with session_scope(engine) as s:
         for n in s.scalars(select(Notice).where(Notice.incident_id == iid)):
-            notices.decide(s, n.id, counsel="Jane Counsel", approve=True)
+            decide(s, n.id, counsel="Jane Counsel", approve=True)
 
 
 def _actions(engine, iid: str) -> list[str]:  # type: ignore[no-untyped-def]
@@ -130,7 +131,7 @@ def test_sigkill_mid_notification_then_rerun_resumes_without_repeating(prefect_h
                 assert uncertain, out
                 accepted_keys = {json.loads(r.body)["custom_args"]["idempotency_key"] for r in sendgrid_log}
                 for d in uncertain:
-                    outbox.resolve_uncertain(s, d.id, delivered=d.idempotency_key in accepted_keys, actor="ops",
+                    resolve_uncertain(s, d.id, delivered=d.idempotency_key in accepted_keys, actor="ops",
                                               reason="checked the provider's activity feed")
         with session_scope(engine) as s:
             assert s.get(Incident, iid).status == "notified", out
@@ -175,6 +176,7 @@ def test_a_killed_command_leaves_no_prefect_server_running(home, tmp_path) -> No
         server = next((pid for pid, cmd in _children(proc.pid) if "uvicorn" in cmd), None)
         time.sleep(0.1)
     assert server is not None, "the command never started Prefect's server"
+    time.sleep(0.5)  # the server has only begun starting; the watchdog looks every 50 ms
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     deadline = time.monotonic() + 20

@@ -12,12 +12,15 @@ from pydantic import SecretStr
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from breachclock import notices, outbox
 from breachclock.cli import app
-from breachclock.response import STAGES, run_stage
 from models import Delivery, Incident, Notice
 from models.db import session_scope
 from models.incident.service import open_incident
+from models.incident.stages import STAGES, run_stage
+from models.notice.approval import decide
+from models.outbox.handover import resolve_uncertain
+from models.outbox.queue import queue
+from models.outbox.service import SendRefused, send
 from notifications.config import NotificationSettings, build_channels
 from tests.factories import contained_incident_with_people
 from tests.notifications.fakes import FakeSendGridServer
@@ -43,7 +46,7 @@ def _ready_to_notify(engine, tmp_path: Path) -> str:  # type: ignore[no-untyped-
         run_stage(stage, iid, engine=engine)
     with session_scope(engine) as s:
         for n in s.scalars(select(Notice).where(Notice.incident_id == iid)):
-            notices.decide(s, n.id, counsel="Jane Counsel", approve=True)
+            decide(s, n.id, counsel="Jane Counsel", approve=True)
     assert run_stage("approval", iid, engine=engine).outcome == "done"
     return iid
 
@@ -87,7 +90,7 @@ def test_a_lost_answer_is_never_resent_until_a_person_decides(engine, home, tmp_
         listed = CliRunner().invoke(app, ["notice", "uncertain", iid, "--json"])
         assert [r["delivery"] for r in json.loads(listed.output)] == [uncertain.id]
         with session_scope(engine) as s:
-            outbox.resolve_uncertain(s, uncertain.id, delivered=True, actor="ops",
+            resolve_uncertain(s, uncertain.id, delivered=True, actor="ops",
                                      reason="SendGrid activity feed shows it delivered")
         assert run_stage("notification", iid, engine=engine, channels=channels).outcome == "done"
         assert sendgrid.deliveries == 6
@@ -109,9 +112,9 @@ def test_queueing_is_idempotent_and_each_sent_message_is_content_addressed(engin
     iid = _ready_to_notify(engine, tmp_path)
     with session_scope(engine) as s:
         ids = [n.id for n in s.scalars(select(Notice).where(Notice.incident_id == iid))]
-        first = outbox.queue(s, s.get(Incident, iid), actor="t", notice_ids=ids)
+        first = queue(s, s.get(Incident, iid), actor="t", notice_ids=ids)
     with session_scope(engine) as s:
-        again = outbox.queue(s, s.get(Incident, iid), actor="t", notice_ids=ids)
+        again = queue(s, s.get(Incident, iid), actor="t", notice_ids=ids)
     assert first.queued == 6 and again.queued == 0  # six Californians by e-mail; no threshold is met
     run_stage("notification", iid, engine=engine, channels=_channels(sendgrid, home))
     with session_scope(engine) as s:
@@ -141,11 +144,11 @@ def test_an_approved_client_notice_goes_out_at_triage_and_is_not_sent_again(engi
     result = run_stage("triage", iid, engine=engine)
     (notice_id,) = result.message.split("client notice(s) ")[1].split(" drafted")[0].split(", ")
     channels = _channels(sendgrid, home)
-    with pytest.raises(outbox.SendRefused, match="not approved"):
-        outbox.send(engine, iid, channels, actor="t", notice_ids=[notice_id])
+    with pytest.raises(SendRefused, match="not approved"):
+        send(engine, iid, channels, actor="t", notice_ids=[notice_id])
     with session_scope(engine) as s:
-        notices.decide(s, notice_id, counsel="Jane Counsel", approve=True)
-    assert outbox.send(engine, iid, channels, actor="t", notice_ids=[notice_id]).sent == 1
+        decide(s, notice_id, counsel="Jane Counsel", approve=True)
+    assert send(engine, iid, channels, actor="t", notice_ids=[notice_id]).sent == 1
     with session_scope(engine) as s:
         from models import Obligation
 
@@ -154,6 +157,6 @@ def test_an_approved_client_notice_goes_out_at_triage_and_is_not_sent_again(engi
         assert contract.fulfilled_at is not None and contract.fulfilled_at <= contract.due
         assert contract.fulfillment == "sent"
     # Later, the whole notification does not send it again.
-    assert outbox.send(engine, iid, channels, actor="t", notice_ids=[notice_id]).sent == 0
+    assert send(engine, iid, channels, actor="t", notice_ids=[notice_id]).sent == 0
     assert sendgrid.deliveries == 1
     assert sendgrid.accepted[0].json()["personalizations"][0]["to"][0]["email"] == "sec@acme.example"

@@ -8,11 +8,12 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
-from breachclock.notices import decide, draft_notices
 from models import AuditEvent, Hold, Incident
 from models.db import session_scope
 from models.incident.lifecycle import IllegalTransition, allowed_events, fire
 from models.incident.service import hold, release
+from models.notice.approval import decide
+from models.notice.drafting import draft_notices
 from tests.factories import finish_containment
 
 

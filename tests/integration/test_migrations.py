@@ -21,9 +21,9 @@ def test_a_record_from_before_notice_variants_upgrades_and_its_notices_must_be_r
     from alembic.config import Config
     from sqlalchemy import create_engine, text
 
-    from breachclock.notices import verify_notice
     from models import Notice
     from models.db import MIGRATIONS_DIR, migrate, session_scope
+    from models.notice.drafting import verify_notice
 
     engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
     cfg = Config()

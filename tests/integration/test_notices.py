@@ -7,12 +7,13 @@ import yaml
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from breachclock import notices
 from breachclock.cli import app
 from models import AuditEvent, Incident, Notice
 from models.db import session_scope
 from models.incident.lifecycle import IllegalTransition, fire
 from models.incident.service import update_facts
+from models.notice.approval import decide
+from models.notice.drafting import NoticeError, draft_notices, redraft, variants_of
 
 
 def _drafted(engine, open_incident) -> tuple[str, list[str]]:  # type: ignore[no-untyped-def]
@@ -21,7 +22,7 @@ def _drafted(engine, open_incident) -> tuple[str, list[str]]:  # type: ignore[no
         inc = s.get(Incident, iid)
         for event in ("triage", "contain", "scope", "assess", "draft"):
             fire(s, inc, event, actor="a", reason="r")
-        ids = [n.id for n in notices.draft_notices(s, inc, actor="a").drafted]
+        ids = [n.id for n in draft_notices(s, inc, actor="a").drafted]
         fire(s, inc, "submit_for_approval", actor="a", reason="r")
     return iid, ids
 
@@ -30,31 +31,31 @@ def test_rejected_notice_is_redrafted_from_new_facts_and_needs_approval_again(en
     iid, ids = _drafted(engine, open_incident)
     with session_scope(engine) as s:
         for nid in ids:
-            notices.decide(s, nid, counsel="Jane Counsel", approve=True)
-        notices.decide(s, ids[0], counsel="Jane Counsel", approve=False, comment="say the laptop was recovered")
+            decide(s, nid, counsel="Jane Counsel", approve=True)
+        decide(s, ids[0], counsel="Jane Counsel", approve=False, comment="say the laptop was recovered")
         old_hash = s.get(Notice, ids[0]).content_hash
     with session_scope(engine) as s:
         update_facts(s, s.get(Incident, iid), {"summary": "A laptop was stolen and later recovered."},
                                actor="a", reason="counsel's comment")
-        assert notices.redraft(s, ids[0], actor="a") is True
+        assert redraft(s, ids[0], actor="a") is True
         notice = s.get(Notice, ids[0])
         assert notice.content_hash != old_hash
-        assert all("later recovered" in v.text for v in notices.variants_of(s, ids[0]).values())
-        assert notices.redraft(s, ids[0], actor="a") is False  # nothing changed since
+        assert all("later recovered" in v.text for v in variants_of(s, ids[0]).values())
+        assert redraft(s, ids[0], actor="a") is False  # nothing changed since
     with session_scope(engine) as s, pytest.raises(IllegalTransition, match=ids[0]):
         fire(s, s.get(Incident, iid), "notify", actor="a", reason="r")
     with session_scope(engine) as s:
-        notices.decide(s, ids[0], counsel="Jane Counsel", approve=True)
+        decide(s, ids[0], counsel="Jane Counsel", approve=True)
         fire(s, s.get(Incident, iid), "notify", actor="a", reason="r")
         assert s.get(Incident, iid).status == "notifying"
 
 
 def test_rejection_needs_a_comment_and_approval_needs_counsel(engine, open_incident) -> None:
     _, ids = _drafted(engine, open_incident)
-    with session_scope(engine) as s, pytest.raises(notices.NoticeError, match="comment"):
-        notices.decide(s, ids[0], counsel="Jane Counsel", approve=False)
-    with session_scope(engine) as s, pytest.raises(notices.NoticeError, match="counsel"):
-        notices.decide(s, ids[0], counsel=" ", approve=True)
+    with session_scope(engine) as s, pytest.raises(NoticeError, match="comment"):
+        decide(s, ids[0], counsel="Jane Counsel", approve=False)
+    with session_scope(engine) as s, pytest.raises(NoticeError, match="counsel"):
+        decide(s, ids[0], counsel=" ", approve=True)
 
 
 def test_update_command_validates_and_changes_nothing_on_bad_input(engine, open_incident, tmp_path) -> None:

@@ -18,12 +18,13 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner
 
-from breachclock import notices, outbox
 from breachclock.cli import app
-from breachclock.response import STAGES, run_stage
 from models import AuditEvent, Notice
 from models.audit import checkpoint_dir, verify_chain
 from models.db import session_scope
+from models.incident.stages import STAGES, run_stage
+from models.notice.approval import decide
+from models.outbox.service import SendRefused, send
 from notifications.config import NotificationSettings, build_channels
 from tests.factories import contained_incident_with_people
 from tests.notifications.fakes import FakeSendGridServer
@@ -53,7 +54,7 @@ def notified(engine, home, tmp_path, sendgrid) -> str:  # type: ignore[no-untype
         run_stage(stage, iid, engine=engine)
     with session_scope(engine) as s:
         for n in s.scalars(select(Notice).where(Notice.incident_id == iid)):
-            notices.decide(s, n.id, counsel="Jane Counsel", approve=True)
+            decide(s, n.id, counsel="Jane Counsel", approve=True)
     run_stage("approval", iid, engine=engine)
     assert run_stage("notification", iid, engine=engine, channels=_channels(sendgrid, home)).outcome == "done"
     assert run_stage("documentation", iid, engine=engine).outcome == "done"  # the dossier is evidence
@@ -146,8 +147,8 @@ def test_every_attack_on_the_record_is_detected_and_named(engine, notified, name
     assert named in said, said
     if "trigger" not in name:
         # Nothing is sent on top of a tampered record.
-        with pytest.raises(outbox.SendRefused, match="does not prove itself"):
-            outbox.send(engine, notified, lambda names: {}, actor="t")
+        with pytest.raises(SendRefused, match="does not prove itself"):
+            send(engine, notified, lambda names: {}, actor="t")
 
 
 def test_a_forged_append_with_a_correct_unkeyed_hash_is_detected(engine, notified) -> None:
@@ -245,7 +246,7 @@ def test_a_template_edited_after_approval_changes_nothing_sent(engine, notified,
         run_stage(stage, iid2, engine=engine)
     with session_scope(engine) as s:
         for n in s.scalars(select(Notice).where(Notice.incident_id == iid2)):
-            notices.decide(s, n.id, counsel="Jane Counsel", approve=True)
+            decide(s, n.id, counsel="Jane Counsel", approve=True)
     run_stage("approval", iid2, engine=engine)
     body = TEMPLATE_DIR / "individual" / "_body.txt"
     original = body.read_text(encoding="utf-8")

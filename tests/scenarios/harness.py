@@ -213,7 +213,7 @@ class Scenario:
 
     def approve_all(self) -> None:
         with session_scope(self.engine) as s:
-            from breachclock.notices import is_approved
+            from models.notice.approval import is_approved
 
             pending = [n.id for n in s.scalars(select(Notice).where(Notice.incident_id == self.incident_id))
                        if not is_approved(s, n)]

@@ -64,10 +64,10 @@ def test_nothing_leaves_during_a_law_enforcement_hold_by_any_entry_point(small: 
     for n in small.notices():
         refused = small.cli("notice", "send", n.id, code=1)
         assert "law-enforcement hold" in " ".join(refused.split())
-    from breachclock import outbox
+    from models.outbox.service import SendRefused, send
 
-    with pytest.raises(outbox.SendRefused, match="law-enforcement hold"):
-        outbox.send(small.engine, small.incident_id, lambda names: {}, actor="anyone")
+    with pytest.raises(SendRefused, match="law-enforcement hold"):
+        send(small.engine, small.incident_id, lambda names: {}, actor="anyone")
     assert (small.sendgrid.deliveries, small.twilio.deliveries) == before
     assert not list((home / "outbox").rglob("*.pdf")) if (home / "outbox").exists() else True
     small.cli("release", small.incident_id, "--reason", "the FBI says notice no longer impedes the case")

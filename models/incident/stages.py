@@ -9,30 +9,36 @@ resumes at the first unfinished stage.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 from sqlalchemy import Engine, func, select
 
-from breachclock import notices, outbox
-from models import Approval, AuditEvent, Delivery, Evidence, Notice, Obligation, PlaybookTask
-from models.audit import append_event, lock_incident, verify_chain
+from models.audit import append_event, lock_incident
 from models.base import utcnow
 from models.db import get_engine, session_scope
-from models.incident.lifecycle import IllegalTransition, fire, notices_lacking_approval
+from models.incident.dossier import write_dossier
+from models.incident.lifecycle import IllegalTransition, fire
 from models.incident.models import STATES
 from models.incident.service import get_incident
+from models.notice.approval import notices_lacking_approval
+from models.notice.drafting import DraftReport, draft_notices
+from models.obligation.models import Obligation
 from models.obligation.service import reevaluate
-from models.settings import get_settings
+from models.outbox.service import SendRefused, send
+from models.task.models import Evidence, PlaybookTask
 from notifications.channels import Channel
 
 FLOW_ACTOR = "breachclock (breach-response flow)"
+
+
 STAGES = ("triage", "containment", "scoping", "assessment", "drafting", "approval", "notification", "documentation")
+
+
 # The main line of the lifecycle, in order (holds and the no-notice close are off it).
 ORDER = {s: i for i, s in enumerate(s for s in STATES if s not in ("law_enforcement_hold", "closed_no_notice"))}
+
+
 # The state each stage leaves the incident in.
 REACHES = {"triage": "triaged", "containment": "contained", "scoping": "scoped", "assessment": "assessed",
            "drafting": "awaiting_approval", "approval": "notifying", "notification": "notified"}
@@ -84,13 +90,13 @@ def _triage(session, incident) -> str:  # type: ignore[no-untyped-def]
     fire(session, incident, "triage", actor=FLOW_ACTOR,
          reason=f"incident recorded, {tasks} playbook task(s) assigned, obligations evaluated")
     # Client notices run on the shortest clock: draft them now so counsel can approve and send them early.
-    urgent = notices.draft_notices(session, incident, actor=FLOW_ACTOR, contracts_only=True)
+    urgent = draft_notices(session, incident, actor=FLOW_ACTOR, contracts_only=True)
     return f"triaged; {tasks} playbook task(s) assigned" + (
         f"; client notice(s) {', '.join(n.id for n in urgent.drafted)} drafted for counsel's review: approve, "
         "then `breachclock notice send`" if urgent.drafted else "") + _refusals(urgent)
 
 
-def _refusals(report: notices.DraftReport) -> str:
+def _refusals(report: DraftReport) -> str:
     return "".join(f"; no notice for obligation(s) {', '.join(map(str, ids))}: {why}" for ids, why in report.refused)
 
 
@@ -116,7 +122,7 @@ def _assessment(session, incident) -> str:  # type: ignore[no-untyped-def]
 def _drafting(session, incident) -> str:  # type: ignore[no-untyped-def]
     if incident.status == "assessed":
         fire(session, incident, "draft", actor=FLOW_ACTOR, reason="notice obligations apply")
-    report = notices.draft_notices(session, incident, actor=FLOW_ACTOR)
+    report = draft_notices(session, incident, actor=FLOW_ACTOR)
     fire(session, incident, "submit_for_approval", actor=FLOW_ACTOR, reason="notices drafted for counsel's review")
     return f"{len(report.drafted)} notice(s) drafted for counsel's review" + _refusals(report)
 
@@ -140,11 +146,11 @@ def _notification(engine: Engine, incident_id: str, channels: dict[str, Channel]
         if incident.status != "notifying":
             return StageResult("notification", "waiting", incident.status, "not yet approved for notification")
         # Duties that appeared since drafting (facts changed) get their notices now; counsel approves them.
-        late = notices.draft_notices(session, incident, actor=FLOW_ACTOR)
+        late = draft_notices(session, incident, actor=FLOW_ACTOR)
     try:
-        report = outbox.send(engine, incident_id, channels if channels is not None else _live_channels,
+        report = send(engine, incident_id, channels if channels is not None else _live_channels,
                              actor=FLOW_ACTOR)
-    except outbox.SendRefused as exc:
+    except SendRefused as exc:
         return StageResult("notification", "waiting", "notifying", str(exc))
     summary = report.summary() + (f"; {len(late.drafted)} new notice(s) drafted for counsel's review"
                                   if late.drafted else "") + _refusals(late)
@@ -164,11 +170,7 @@ def _live_channels(names: list[str]) -> dict[str, Channel]:
     try:
         return build_channels(NotificationSettings(), channels=names)
     except ChannelConfigurationError as exc:
-        raise outbox.SendRefused(str(exc)) from None
-
-
-def dossier_dir(incident_id: str) -> Path:
-    return get_settings().home_dir / "reports" / incident_id
+        raise SendRefused(str(exc)) from None
 
 
 def _documentation(engine: Engine, incident_id: str) -> StageResult:
@@ -181,15 +183,7 @@ def _documentation(engine: Engine, incident_id: str) -> StageResult:
                                                          Evidence.kind == "dossier"))
         if existing is not None:
             return StageResult("documentation", "already_done", incident.status, f"dossier at {existing.uri}")
-        dossier = build_dossier(session, incident_id)
-        out = dossier_dir(incident_id)
-        out.mkdir(parents=True, exist_ok=True)
-        data = json.dumps(dossier, indent=2, sort_keys=True, default=str).encode()
-        path = out / "dossier.json"
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
-        digest = hashlib.sha256(data).hexdigest()
+        path, digest = write_dossier(session, incident_id)
         session.add(Evidence(incident_id=incident_id, kind="dossier", uri=str(path), sha256=digest,
                              description="incident dossier: decisions, notices, approvals, deliveries, audit check",
                              collected_by=FLOW_ACTOR))
@@ -201,47 +195,3 @@ def _documentation(engine: Engine, incident_id: str) -> StageResult:
         append_event(session, incident_id=incident_id, actor=FLOW_ACTOR, action="dossier_written",
                      reason="documentation stage", details={"path": str(path), "sha256": digest}, at=now)
         return StageResult("documentation", "done", incident.status, f"dossier written to {path}")
-
-
-def build_dossier(session, incident_id: str) -> dict:  # type: ignore[no-untyped-def, type-arg]
-    """What the firm can show a regulator: every decision and why, every notice, approval and delivery."""
-    incident = get_incident(session, incident_id)
-    chain = verify_chain(session, incident_id)
-    return {
-        "incident": {"id": incident.id, "title": incident.title, "status": incident.status,
-                     "entity": incident.entity, "discovered_at": incident.discovered_at,
-                     "determined_at": incident.determined_at, "source_sha256": incident.source_sha256,
-                     "affected": incident.facts.get("affected"), "data_elements": incident.facts.get("data_elements")},
-        "decisions": [
-            {"regime": o.regime, "rule": o.rule_key, "recipient": o.recipient, "jurisdiction": o.jurisdiction,
-             "required": o.required, "due": o.due, "due_text": o.due_text, "reason": o.reason,
-             "citation": o.citation, "rule_version": o.rule_version, "confidence": o.confidence,
-             "data_set": o.data_set, "counts": o.counts, "policy_due": o.policy_due,
-             "fulfilled_at": o.fulfilled_at, "fulfillment": o.fulfillment}
-            for o in session.scalars(select(Obligation).where(Obligation.incident_id == incident_id)
-                                     .order_by(Obligation.regime, Obligation.rule_key))],
-        "notices": [
-            {"id": n.id, "audience": n.audience, "recipient": n.recipient, "jurisdiction": n.jurisdiction,
-             "data_set": n.data_set, "content_hash": n.content_hash,
-             "variants": [{"channel": v.channel, "template": v.template_name, "template_version": v.template_version,
-                           "content_hash": v.content_hash} for v in notices.variants_of(session, n.id).values()],
-             "obligations": [o.id for o in notices.obligations_of(session, n.id)],
-             "approvals": [{"counsel": a.counsel, "decision": a.decision, "at": a.decided_at,
-                            "content_hash": a.content_hash} for a in session.scalars(
-                                select(Approval).where(Approval.notice_id == n.id).order_by(Approval.id))],
-             "deliveries": dict(session.execute(select(Delivery.status, func.count()).where(
-                 Delivery.notice_id == n.id).group_by(Delivery.status)).all())}
-            for n in session.scalars(select(Notice).where(Notice.incident_id == incident_id).order_by(Notice.id))],
-        "tasks": [{"key": t.key, "status": t.status, "completed_by": t.completed_by, "completed_at": t.completed_at,
-                   "outcome": t.outcome} for t in session.scalars(
-                       select(PlaybookTask).where(PlaybookTask.incident_id == incident_id).order_by(PlaybookTask.id))],
-        "evidence": [{"kind": e.kind, "description": e.description, "uri": e.uri, "sha256": e.sha256,
-                      "collected_by": e.collected_by, "at": e.collected_at} for e in session.scalars(
-                          select(Evidence).where(Evidence.incident_id == incident_id).order_by(Evidence.id))],
-        "holds": [{"agency": h.agency, "started_at": h.started_at, "ended_at": h.ended_at} for h in incident.holds],
-        "audit": {"events": chain.events, "chain_ok": chain.ok, "problem": chain.problem,
-                  "head": session.scalar(select(AuditEvent.hash).where(AuditEvent.incident_id == incident_id)
-                                         .order_by(AuditEvent.seq.desc()).limit(1))},
-        "generated_at": utcnow(),
-    }
-

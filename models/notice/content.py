@@ -1,0 +1,168 @@
+"""What each notice says: its context (no personal data), built from the facts and the obligations it serves,
+in plain words (dates in words, elements as people would name them), and what varies per person."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from models.base import utcnow
+from models.client.models import Client
+from models.incident.models import Incident
+from models.notice import recipients
+from models.obligation.models import Obligation
+from playbooks import catalog
+from playbooks.engine import UNKNOWN_RESIDENCY
+from playbooks.facts import UNKNOWN, IncidentFacts, jurisdiction_name
+
+SAMPLE_RECIPIENT = "[Recipient name]"
+
+
+def date_words(day: date) -> str:
+    """'March 2, 2026': how a notice writes a date."""
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+def local_day(moment: datetime, tz: str) -> date:
+    return moment.astimezone(ZoneInfo(tz)).date()
+
+
+def plain_elements(elements: Iterable[str]) -> list[str]:
+    """A person's exposed elements in plain words, in the vocabulary's order."""
+    wanted = set(elements)
+    return [catalog.plain_element(code) for code in catalog.data_elements() if code in wanted]
+
+
+def person_content(jurisdiction: str, elements: Iterable[str]) -> dict[str, Any]:
+    """What varies from one person's letter to the next, besides their name: their own exposed elements and
+    the steps and agencies that fit them."""
+    elements = frozenset(elements)
+    steps, agencies = catalog.guidance(jurisdiction, elements)
+    return {"data_elements": plain_elements(elements), "steps_for_individuals": steps, "cra_contacts": agencies}
+
+
+def _base_context(incident: Incident, facts: IncidentFacts) -> dict[str, Any]:
+    tz = facts.entity.timezone
+    period = None
+    if facts.breach_started_at:
+        start = date_words(local_day(facts.breach_started_at, tz))
+        end = date_words(local_day(facts.breach_ended_at, tz)) if facts.breach_ended_at else "an undetermined date"
+        period = start if start == end else f"{start} to {end}"
+    return {
+        "entity_name": facts.entity.name,
+        "entity_contact": facts.entity.contact or facts.entity.name,
+        "incident_title": facts.title,
+        "incident_summary": facts.summary or facts.title,
+        "discovered_at": date_words(local_day(facts.discovered_at, tz)),
+        "breach_period": period,
+        "measures_taken": facts.measures_taken,
+        "law_enforcement_delayed": bool(incident.holds),
+        "notice_date": date_words(local_day(utcnow(), tz)),
+        "credit_monitoring_offer": None,
+    }
+
+
+def _covered_elements(facts: IncidentFacts, scope: recipients.PeopleScope) -> set[str]:
+    out: set[str] = set()
+    for g in facts.groups(scope.data_set):
+        if scope.matches(g.jurisdiction) and scope.covers(frozenset(g.elements)):
+            out.update(g.elements)
+    return out
+
+
+def _template_jurisdiction(facts: IncidentFacts, obligation: Obligation) -> str | None:
+    if obligation.jurisdiction == UNKNOWN:
+        # People of unknown residency get the letter of the entity's home country, once counsel decides.
+        return facts.entity.country
+    return obligation.jurisdiction
+
+
+@dataclass
+class NoticePlan:
+    audience: str
+    recipient: str
+    recipient_ref: str | None
+    jurisdiction: str
+    template_jurisdiction: str | None
+    data_set: str
+    obligations: list[Obligation]
+    context: dict[str, Any]
+    channels: list[str]
+
+
+def plan_notices(session: Session, incident: Incident, facts: IncidentFacts, obligations: list[Obligation]
+          ) -> tuple[list[NoticePlan], list[tuple[list[Obligation], str]]]:
+    """Group the obligations into notices and build each notice's context; (drafts, refusals with why)."""
+    base = _base_context(incident, facts)
+    drafts: list[NoticePlan] = []
+    refused: list[tuple[list[Obligation], str]] = []
+    owner_groups: dict[tuple[str | None, str], list[Obligation]] = {}
+    for o in obligations:
+        if o.recipient_kind == "data_owner" and not o.regime.startswith("CONTRACT:"):
+            owner_groups.setdefault((o.recipient_ref, o.data_set), []).append(o)
+            continue
+        if o.recipient_kind == "data_owner":  # a contract's notice
+            try:
+                client = recipients.client_for(session, o.recipient_ref)
+            except recipients.RecipientError as exc:
+                refused.append(([o], str(exc)))
+                continue
+            ctx = {**base, **_client_fields(client), "contract_reference": o.citation, "regimes_cited": [],
+                   "residents_count": None, "counts_by_jurisdiction": [],
+                   "data_elements": plain_elements(facts.data_elements), "jurisdiction": "contract"}
+            drafts.append(NoticePlan("data_owner", client.name, o.recipient_ref, "contract", None, o.data_set, [o], ctx,
+                                 recipients.notice_channels("data_owner", client=client)))
+        elif o.recipient_kind == "individual":
+            scope = recipients.people_scope(o)
+            elements = _covered_elements(facts, scope) or set(facts.data_elements)
+            where = _template_jurisdiction(facts, o)
+            ctx = {**base, **person_content(where or o.jurisdiction, elements), "recipient_name": SAMPLE_RECIPIENT,
+                   "regime_citation": o.citation, "jurisdiction": o.jurisdiction,
+                   "jurisdiction_name": jurisdiction_name(o.jurisdiction) or o.jurisdiction,
+                   "sample": "each person's letter names that person and lists that person's own exposed information"}
+            if where is None:
+                refused.append(([o], "people of unknown residency get the letter of the entity's home country: set "
+                                     "entity.country in the incident"))
+                continue
+            drafts.append(NoticePlan("individual", o.recipient, None, o.jurisdiction, where, o.data_set, [o], ctx,
+                                 recipients.notice_channels("individual", person_methods=[scope.methods])))
+        else:
+            scope = recipients.people_scope(o) if o.regime != UNKNOWN_RESIDENCY else None
+            elements = _covered_elements(facts, scope) if scope else set(facts.data_elements)
+            steps, _ = catalog.guidance(o.jurisdiction, elements)
+            count = sum(o.counts.values()) if o.counts else None
+            ctx = {**base, "recipient_name": None, "recipient_office": o.recipient, "regime_citation": o.citation,
+                   "residents_count": count, "jurisdiction": o.jurisdiction,
+                   "jurisdiction_name": jurisdiction_name(o.jurisdiction) or o.jurisdiction,
+                   "data_elements": plain_elements(elements or facts.data_elements), "steps_for_individuals": steps}
+            drafts.append(NoticePlan(o.recipient_kind, o.recipient, None, o.jurisdiction, o.jurisdiction, o.data_set, [o],
+                                 ctx, recipients.notice_channels(o.recipient_kind)))
+    for (ref, data_set), group in owner_groups.items():
+        try:
+            client = recipients.client_for(session, ref)
+        except recipients.RecipientError as exc:
+            refused.append((group, str(exc)))
+            continue
+        people = [g for g in facts.groups(data_set) if g.count]
+        by_place: dict[str, int] = {}
+        for g in people:
+            by_place[g.jurisdiction] = by_place.get(g.jurisdiction, 0) + g.count
+        elements = set().union(*(g.elements for g in people)) if people else set(facts.data_elements)
+        ctx = {**base, **_client_fields(client), "contract_reference": None,
+               "regimes_cited": sorted({o.citation for o in group}),
+               "residents_count": sum(by_place.values()) if by_place else None,
+               "counts_by_jurisdiction": [{"name": jurisdiction_name(j) or j, "count": n}
+                                          for j, n in sorted(by_place.items())],
+               "data_elements": plain_elements(elements), "jurisdiction": "client"}
+        drafts.append(NoticePlan("data_owner", client.name, ref, "client", None, data_set, group, ctx,
+                             recipients.notice_channels("data_owner", client=client)))
+    return drafts, refused
+
+
+def _client_fields(client: Client) -> dict[str, Any]:
+    return {"recipient_name": client.notice_attention or client.name, "recipient_office": client.name}

@@ -1,0 +1,201 @@
+"""Notices: drafting from the obligations, one variant per channel, counsel's approval of the exact bytes.
+
+Obligations become notices (see :mod:`breachclock.recipients` for whom each goes to):
+
+- a client's contractual notice: one notice (drafted at triage, so it can go out within the contract's hours);
+- the notices a service provider owes a client under the laws: one notice per client and data set, naming
+  every law it is given under and the affected people per jurisdiction;
+- each notice to people, each regulator, agency or media notice: one notice per obligation.
+
+Every notice is rendered for each channel it will go out on (its *variants*: a letter, an e-mail in text and
+HTML, an SMS, a filing), from the template files as they are when it is drafted; the variants keep a snapshot
+of those template sources. Counsel approves the notice's content hash, a hash over every variant's hash, so an
+approval covers exactly what each recipient will get. At send time :func:`verify_notice` recomputes every hash
+from the stored snapshot and context; a mismatch refuses the send. Drafts carry no personal data: letters to
+people show a sample recipient, and each person's name and exposed elements are merged in at send time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models.audit import AuditEvent, append_event
+from models.base import new_id
+from models.incident.models import Incident, load_facts
+from models.notice.content import NoticePlan, plan_notices
+from models.notice.models import Notice, NoticeObligation, NoticeVariant
+from models.obligation.models import Obligation
+from models.outbox.models import Delivery
+from notifications.channels import MAX_SMS_CHARS
+from notifications.templates import (
+    NoticeTemplateNotFound,
+    RenderedNotice,
+    content_hash,
+    render_notice,
+    render_snapshot,
+    version_of,
+)
+from playbooks.facts import jurisdiction_name
+
+
+class NoticeError(ValueError):
+    pass
+
+
+def combined_hash(variant_hashes: dict[str, str]) -> str:
+    """The notice's content hash: over every variant's channel and content hash."""
+    return hashlib.sha256("\n".join(f"{c}:{h}" for c, h in sorted(variant_hashes.items())).encode()).hexdigest()
+
+
+def _render_variants(d: NoticePlan) -> dict[str, RenderedNotice]:
+    return {channel: render_notice(d.audience, channel, d.template_jurisdiction, d.context)  # type: ignore[arg-type]
+            for channel in d.channels}
+
+
+def _store_variants(session: Session, notice: Notice, rendered: dict[str, RenderedNotice]) -> None:
+    for variant in session.scalars(select(NoticeVariant).where(NoticeVariant.notice_id == notice.id)):
+        session.delete(variant)
+    session.flush()
+    for channel, r in sorted(rendered.items()):
+        session.add(NoticeVariant(notice_id=notice.id, channel=channel, subject=r.subject, text=r.text, html=r.html,
+                                  template_name=r.template_name, template_version=r.template_version,
+                                  templates=r.templates, content_hash=r.content_hash))
+    notice.content_hash = combined_hash({c: r.content_hash for c, r in rendered.items()})
+    session.flush()
+
+
+@dataclass
+class DraftReport:
+    drafted: list[Notice] = field(default_factory=list)
+    refused: list[tuple[list[int], str]] = field(default_factory=list)
+    """Obligations that got no notice, and why (their obligations stay open)."""
+
+
+def draft_notices(session: Session, incident: Incident, *, actor: str, contracts_only: bool = False) -> DraftReport:
+    """Draft a notice for every required obligation that calls for telling someone and has none yet. Idempotent.
+
+    ``contracts_only`` drafts just the notices owed to clients under their contracts: they run on the
+    shortest clock (24 hours from discovery) and depend on nothing but the discovery, so they are drafted at
+    triage and can be approved and sent ahead of the rest.
+    """
+    facts = load_facts(incident)
+    linked = select(NoticeObligation.obligation_id)
+    query = (select(Obligation).where(Obligation.incident_id == incident.id, Obligation.required.is_(True),
+                                      Obligation.recipient_kind != "record", Obligation.id.not_in(linked))
+             .order_by(Obligation.id))
+    if contracts_only:
+        query = query.where(Obligation.regime.like("CONTRACT:%"))
+    plans, refused = plan_notices(session, incident, facts, list(session.scalars(query)))
+    report = DraftReport()
+    for d in plans:
+        try:
+            rendered = _render_variants(d)
+        except NoticeTemplateNotFound:
+            where = d.template_jurisdiction or d.jurisdiction
+            refused.append((d.obligations, f"no {d.audience} notice template for {jurisdiction_name(where) or where} "
+                                           f"({where}): a US letter is not sent abroad; add "
+                                           f"notifications/templates/{d.audience}/{where}.<channel>.txt"))
+            continue
+        if "sms" in rendered and len(rendered["sms"].text) > MAX_SMS_CHARS:
+            refused.append((d.obligations, f"the SMS to {d.recipient} would be {len(rendered['sms'].text)} characters "
+                                           f"(at most {MAX_SMS_CHARS}): shorten entity.contact or the contract "
+                                           "reference, or give the client another notice channel"))
+            continue
+        notice = Notice(id=new_id("NTC"), incident_id=incident.id, audience=d.audience, recipient=d.recipient,
+                        recipient_ref=d.recipient_ref, jurisdiction=d.jurisdiction, data_set=d.data_set,
+                        context=d.context, content_hash="")
+        session.add(notice)
+        session.flush()
+        _store_variants(session, notice, rendered)
+        for o in d.obligations:
+            session.add(NoticeObligation(notice_id=notice.id, obligation_id=o.id))
+        append_event(session, incident_id=incident.id, actor=actor, action="notice_drafted",
+                     reason=f"draft for {', '.join(sorted({f'{o.regime} {o.rule_key}' for o in d.obligations}))}",
+                     details={"notice": notice.id, "content_hash": notice.content_hash,
+                              "variants": {c: r.content_hash for c, r in rendered.items()},
+                              "obligations": [o.id for o in d.obligations]})
+        report.drafted.append(notice)
+    _audit_refusals(session, incident, refused, actor)
+    report.refused = [([o.id for o in group], why) for group, why in refused]
+    return report
+
+
+def _audit_refusals(session: Session, incident: Incident, refused: list[tuple[list[Obligation], str]],
+                    actor: str) -> None:
+    """Record once why an obligation got no notice (the same refusal on a later run is not recorded again)."""
+    seen = {(tuple(e.details.get("obligations", [])), e.reason) for e in session.scalars(
+        select(AuditEvent).where(AuditEvent.incident_id == incident.id, AuditEvent.action == "notice_not_drafted"))}
+    for group, why in refused:
+        key = (tuple(o.id for o in group), why)
+        if key not in seen:
+            append_event(session, incident_id=incident.id, actor=actor, action="notice_not_drafted", reason=why,
+                         details={"obligations": list(key[0]),
+                                  "rules": sorted(f"{o.regime} {o.rule_key} {o.jurisdiction}" for o in group)})
+
+
+def variants_of(session: Session, notice_id: str) -> dict[str, NoticeVariant]:
+    return {v.channel: v for v in session.scalars(select(NoticeVariant).where(NoticeVariant.notice_id == notice_id))}
+
+
+def obligations_of(session: Session, notice_id: str) -> list[Obligation]:
+    return list(session.scalars(select(Obligation).join(NoticeObligation, NoticeObligation.obligation_id == Obligation.id)
+                                .where(NoticeObligation.notice_id == notice_id).order_by(Obligation.id)))
+
+
+def verify_notice(session: Session, notice: Notice) -> list[str]:
+    """Every way the stored notice differs from what was drafted (empty: its bytes are what was approved)."""
+    problems = []
+    variants = variants_of(session, notice.id)
+    if not variants:
+        return [f"notice {notice.id} has no variants"]
+    for channel, v in sorted(variants.items()):
+        if not v.templates:
+            problems.append(f"{channel}: drafted before template snapshots were kept; redraft it")
+            continue
+        if version_of(v.templates) != v.template_version:
+            problems.append(f"{channel}: its template snapshot was altered after drafting")
+        if content_hash(v.template_version, notice.context) != v.content_hash:
+            problems.append(f"{channel}: the notice's stored context was altered after drafting")
+    if combined_hash({c: v.content_hash for c, v in variants.items()}) != notice.content_hash:
+        problems.append("its variants do not add up to the notice's content hash")
+    return problems
+
+
+def render_variant(variant: NoticeVariant, context: dict[str, Any]) -> RenderedNotice:
+    """A variant rendered from its snapshot with ``context`` (the notice's, plus one recipient's details)."""
+    return render_snapshot(variant.templates, variant.template_name, context)
+
+
+def redraft(session: Session, notice_id: str, *, actor: str) -> bool:
+    """Render a notice again from the current facts and templates (after counsel asked for changes).
+
+    Returns whether its content changed; a changed notice needs counsel's approval again, because
+    approvals bind to the content hash.
+    """
+    notice = session.get(Notice, notice_id)
+    if notice is None:
+        raise NoticeError(f"no notice {notice_id!r}")
+    if session.scalar(select(func.count()).select_from(Delivery).where(Delivery.notice_id == notice_id)):
+        raise NoticeError(f"notice {notice_id} is already being delivered; it cannot change now")
+    incident = session.get(Incident, notice.incident_id)
+    assert incident is not None
+    plans, refused = plan_notices(session, incident, load_facts(incident), obligations_of(session, notice_id))
+    if refused or len(plans) != 1:
+        raise NoticeError(f"notice {notice_id} cannot be redrafted: {'; '.join(why for _, why in refused)}")
+    d = plans[0]
+    d.context["notice_date"] = notice.context.get("notice_date", d.context["notice_date"])
+    rendered = _render_variants(d)
+    before = notice.content_hash
+    if combined_hash({c: r.content_hash for c, r in rendered.items()}) == before and not verify_notice(session, notice):
+        return False
+    notice.context, notice.recipient = d.context, d.recipient
+    _store_variants(session, notice, rendered)
+    append_event(session, incident_id=notice.incident_id, actor=actor, action="notice_redrafted",
+                 reason="content re-rendered from the current facts and templates",
+                 details={"notice": notice.id, "from": before, "to": notice.content_hash})
+    return True

@@ -1,0 +1,58 @@
+"""The exact message one delivery sends: the approved variant rendered from its snapshot for its recipient."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from models.notice import recipients
+from models.notice.content import person_content
+from models.notice.drafting import render_variant, variants_of
+from models.notice.models import Notice
+from models.outbox.models import Delivery
+from models.person.crypto import get_sealer
+from models.person.models import AffectedPerson
+from notifications.channels import OutgoingMessage
+
+
+def _name(fields: dict[str, Any]) -> str | None:
+    return fields.get("full_name") or " ".join(
+        p for p in (fields.get("first_name"), fields.get("last_name")) if p) or None
+
+
+def _address_block(fields: dict[str, Any]) -> str:
+    address = fields.get("address") or []
+    lines = [_name(fields) or "", *([address] if isinstance(address, str) else address),
+             " ".join(p for p in (fields.get("city"), fields.get("state"), fields.get("postal_code")) if p),
+             fields.get("country") or ""]
+    return "\n".join(line for line in lines if line)
+
+
+def message_for(session: Session, delivery: Delivery, notice: Notice) -> OutgoingMessage:
+    """The exact message one delivery sends: the approved variant, rendered from its snapshot, for its recipient."""
+    variant = variants_of(session, notice.id)[delivery.channel]
+    context = dict(notice.context)
+    if delivery.person_id is not None:
+        person = session.get(AffectedPerson, delivery.person_id)
+        assert person is not None
+        fields = get_sealer().unseal(person.sealed)
+        context["recipient_name"] = _name(fields)
+        context.update(person_content(notice.jurisdiction, person.elements))
+        to = {"email": fields.get("email"), "postal": _address_block(fields)}.get(delivery.channel)
+    elif notice.audience == "data_owner":
+        to = recipients.client_for(session, notice.recipient_ref).notice_contact
+    else:
+        to = notice.recipient
+    rendered = render_variant(variant, context)
+    return OutgoingMessage(channel=delivery.channel, to=to or "", subject=rendered.subject, text=rendered.text,
+                           html=rendered.html, idempotency_key=delivery.idempotency_key,
+                           metadata={"notice_id": notice.id, "incident_id": notice.incident_id,
+                                     "delivery_id": str(delivery.id)})
+
+
+def message_hash(message: OutgoingMessage) -> str:
+    """sha256 of exactly what went to the provider: recipient, subject, text and HTML."""
+    parts = (message.channel, message.to, message.subject or "", message.text, message.html or "")
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()

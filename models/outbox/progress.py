@@ -1,0 +1,141 @@
+"""Obligations met, with proof: everyone a notice must reach against what was delivered, mailed or filed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models.audit import append_event
+from models.incident.models import Incident, load_facts
+from models.incident.service import record_event
+from models.notice import recipients
+from models.notice.models import Notice, NoticeObligation
+from models.obligation.models import Obligation
+from models.outbox.models import Delivery
+from models.outbox.queue import covered_count
+from playbooks.engine import UNKNOWN_RESIDENCY
+from playbooks.facts import Event
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where one obligation's notice stands."""
+
+    total: int
+    done: int
+    prepared: int
+    pending: int
+    failed: int
+    uncertain: int
+    without_contact: int
+    simulated: bool = False
+
+    @property
+    def complete(self) -> bool:
+        return self.total > 0 and self.done == self.total
+
+
+def progress(session: Session, obligation: Obligation, notice: Notice) -> Progress:
+    """The deliveries of an obligation's notice against everyone it must reach."""
+    statuses = dict(session.execute(select(Delivery.status, func.count()).where(
+        Delivery.notice_id == notice.id).group_by(Delivery.status)).all())
+    done = statuses.get("sent", 0) + statuses.get("simulated", 0)
+    total = sum(statuses.values())
+    missing = 0
+    if notice.audience == "individual":
+        need = covered_count(session, obligation)
+        missing = max(need - total, 0)
+        total = max(total, need)
+    return Progress(total=total, done=done, prepared=statuses.get("prepared", 0),
+                    pending=statuses.get("pending", 0) + statuses.get("sending", 0),
+                    failed=statuses.get("failed", 0), uncertain=statuses.get("uncertain", 0),
+                    without_contact=missing, simulated=bool(statuses.get("simulated")))
+
+
+def settle(session: Session, incident: Incident, *, actor: str) -> int:
+    """Mark obligations met once everyone their notice must reach has it (sent, mailed or filed).
+
+    In an exercise a met obligation is marked ``simulated``, never met. An individual notice met records the
+    ``individual_notice_sent`` event that clocks anchored to it run from.
+    """
+    met = 0
+    exercise = bool(incident.facts.get("exercise"))
+    for obligation, notice in session.execute(
+        select(Obligation, Notice).join(NoticeObligation, NoticeObligation.obligation_id == Obligation.id)
+        .join(Notice, Notice.id == NoticeObligation.notice_id)
+        .where(Notice.incident_id == incident.id, Obligation.fulfilled_at.is_(None))).all():
+        p = progress(session, obligation, notice)
+        if not p.complete:
+            continue
+        at = session.scalar(select(func.max(Delivery.sent_at)).where(Delivery.notice_id == notice.id))
+        assert at is not None
+        obligation.fulfilled_at = at
+        obligation.fulfillment = ("simulated" if exercise else
+                                  "filed" if notice.audience in recipients.HANDOVER_AUDIENCES else "sent")
+        met += 1
+        append_event(session, incident_id=incident.id, actor=actor, action="obligation_fulfilled",
+                     reason=f"{obligation.regime} {obligation.rule_key} {obligation.fulfillment}",
+                     details={"obligation": obligation.id, "notice": notice.id, "at": at.isoformat(),
+                              "how": obligation.fulfillment,
+                              "late_seconds": (at - obligation.due).total_seconds()
+                              if obligation.due and at > obligation.due else 0})
+        if obligation.recipient_kind == "individual" and obligation.regime != UNKNOWN_RESIDENCY:
+            facts = load_facts(incident)
+            if facts.first_event("individual_notice_sent", obligation.regime) is None:
+                record_event(session, incident, Event(type="individual_notice_sent", at=at, regime=obligation.regime),
+                             actor=actor, reason=f"individual notices under {obligation.regime} delivered")
+    return met
+
+
+def reopen_incomplete(session: Session, incident: Incident, *, actor: str) -> int:
+    """Reopen met individual-notice obligations that people imported since have not received (audited)."""
+    reopened = 0
+    for obligation, notice in session.execute(
+        select(Obligation, Notice).join(NoticeObligation, NoticeObligation.obligation_id == Obligation.id)
+        .join(Notice, Notice.id == NoticeObligation.notice_id)
+        .where(Notice.incident_id == incident.id, Notice.audience == "individual",
+               Obligation.fulfilled_at.is_not(None))).all():
+        p = progress(session, obligation, notice)
+        if p.complete:
+            continue
+        obligation.fulfilled_at, obligation.fulfillment = None, None
+        reopened += 1
+        append_event(session, incident_id=incident.id, actor=actor, action="obligation_reopened",
+                     reason=f"{p.total - p.done} covered people have not received the notice (imported later)",
+                     details={"obligation": obligation.id, "notice": notice.id})
+    return reopened
+
+
+def obligation_state(session: Session, obligation: Obligation, now: datetime) -> dict[str, Any]:
+    """Where one duty stands, for people and machines: met or not, in time or how late, delivery progress."""
+    target = obligation.due or obligation.policy_due
+    out: dict[str, Any] = {
+        "id": obligation.id, "regime": obligation.regime, "rule": obligation.rule_key,
+        "recipient": obligation.recipient, "recipient_kind": obligation.recipient_kind,
+        "jurisdiction": obligation.jurisdiction, "data_set": obligation.data_set,
+        "required": obligation.required, "due": obligation.due, "policy_due": obligation.policy_due,
+        "deadline_is": "law" if obligation.due else "policy" if obligation.policy_due else None,
+        "fulfilled_at": obligation.fulfilled_at, "fulfillment": obligation.fulfillment, "met": False,
+        "on_time": None, "late_seconds": None, "progress": None, "counts": obligation.counts,
+        "reason": obligation.reason, "citation": obligation.citation, "confidence": obligation.confidence,
+    }
+    if obligation.fulfilled_at is not None:
+        out["met"] = obligation.fulfillment != "simulated"
+        if target is not None:
+            late = (obligation.fulfilled_at - target).total_seconds()
+            out["on_time"], out["late_seconds"] = late <= 0, max(late, 0)
+    elif target is not None and obligation.required:
+        out["late_seconds"] = max((now - target).total_seconds(), 0) or None
+    link = session.scalar(select(NoticeObligation.notice_id).where(NoticeObligation.obligation_id == obligation.id))
+    if link is not None:
+        notice = session.get(Notice, link)
+        assert notice is not None
+        p = progress(session, obligation, notice)
+        out["notice"] = link
+        out["progress"] = {"total": p.total, "done": p.done, "prepared": p.prepared, "pending": p.pending,
+                           "failed": p.failed, "uncertain": p.uncertain, "without_contact": p.without_contact}
+    return out
