@@ -76,7 +76,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import Text, cast, func, insert, select, update
+from sqlalchemy import Text, cast, func, select, update
 from sqlalchemy.orm import Session
 
 from breachclock.residency import resolve
@@ -86,7 +86,7 @@ from models.incident.models import load_facts
 from models.incident.service import get_incident, update_facts
 from models.outbox.progress import reopen_incomplete
 from models.person.crypto import get_sealer
-from models.person.models import AffectedPerson
+from models.person.models import AffectedPerson, PersonKey
 from models.settings import current_actor, get_settings
 from playbooks import catalog
 from playbooks.documents import DocumentError, read_document
@@ -94,7 +94,7 @@ from playbooks.engine import coverage
 from playbooks.facts import ENTITY_DATA_SET, UNKNOWN, AffectedGroup, IncidentFacts
 
 Format = Literal["csv", "jsonl", "xlsx"]
-FIELDS = ("first_name", "last_name", "full_name", "address", "city", "state", "postal_code", "country",
+FIELDS = ("record_id", "first_name", "last_name", "full_name", "address", "city", "state", "postal_code", "country",
           "email", "phone")
 DEFAULT_CHUNK_BYTES = 4 << 20  # ~37k rows of a typical extract: keeps 2 workers evenly busy to the end
 DEFAULT_CHUNK_ROWS = 50_000
@@ -129,6 +129,7 @@ def _key(header: str) -> str:
 _SYNONYMS: dict[str, tuple[str, ...]] = {
     "first_name": ("firstname", "first", "givenname", "given", "fname", "forename"),
     "last_name": ("lastname", "last", "surname", "familyname", "lname"),
+    "record_id": ("recordid", "sourceid", "personid", "customerid", "patientid", "memberid", "mrn"),
     "full_name": ("name", "fullname", "displayname", "personname", "customername"),
     "address": ("address", "address1", "addressline1", "street", "streetaddress", "addr1", "addr", "line1",
                 "address2", "addressline2", "addr2", "line2", "address3", "addressline3"),
@@ -610,7 +611,8 @@ _ALNUM_RUNS = re.compile(r"[0-9a-z]+")
 _NON_DIGIT = re.compile(r"[^0-9]+")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _SPLIT = re.compile(r"[;,|/]+|\s{2,}")
-_FIELD_ORDER = ("first_name", "last_name", "full_name", "city", "state", "postal_code", "country", "email", "phone")
+_FIELD_ORDER = ("first_name", "last_name", "full_name", "city", "state", "postal_code", "country", "email", "phone",
+                "record_id")
 
 
 def fold(text: str) -> str:
@@ -667,7 +669,7 @@ class _RowWork:
         # Index of each single-column field; absent fields point one past the row, where "" is appended.
         self.single = tuple(self.cols[f][0] if f in self.cols else self.width for f in
                             ("first_name", "last_name", "full_name", "email", "phone", "city", "state",
-                             "postal_code", "country"))
+                             "postal_code", "country", "record_id"))
         self.address_cols = self.cols.get("address", ())
         self.elements_col = idx[m.elements_column] if m.elements_column else None
         self.data_set_col = idx[m.data_set_column] if m.data_set_column and spec.data_set is None else None
@@ -714,7 +716,7 @@ def _row_person(w: _RowWork, values: list[str], line: int, problems: list[tuple[
                              f"not one of the incident's data sets or clients ({', '.join(sorted(w.spec.data_sets))})",
                              named if len(named) <= 64 else mask(named)))
             return None
-    first, last, full, email, phone, city, state, postal, country = [values[i].strip() for i in w.single]
+    first, last, full, email, phone, city, state, postal, country, record_id = [values[i].strip() for i in w.single]
     address = [a for a in (values[i].strip() for i in w.address_cols) if a]
     elements = w.base
     ok = True
@@ -758,17 +760,18 @@ def _row_person(w: _RowWork, values: list[str], line: int, problems: list[tuple[
     if zip_n.isdigit() and len(zip_n) < 5 and country in ("", "US", "USA"):
         zip_n = postal = zip_n.zfill(5)  # Excel eats leading zeros
     addr_n = fold(" ".join(address)) if address else ""
+    # Every way this record can be recognised, strongest first: the source system's record id, then the name with
+    # each contact detail (a later import with a changed e-mail address is still recognised by the address).
+    identities = [f"r:{record_id.casefold()}"] if record_id else []
     if name:
-        contact = (f"e:{email_n}" if email_n else f"p:{phone_n}" if phone_n else
-                   f"a:{addr_n}|{zip_n[:5]}" if addr_n else f"src:{w.spec.source_tag}:{line}")
-        identity = f"n:{name}|{contact}"
-    elif email_n:
-        identity = f"e:{email_n}"
-    elif phone_n:
-        identity = f"p:{phone_n}"
-    elif addr_n:
-        identity = f"a:{addr_n}|{zip_n[:5]}"
+        identities += [f"n:{name}|{c}" for c in (f"e:{email_n}" if email_n else "", f"p:{phone_n}" if phone_n else "",
+                                                 f"a:{addr_n}|{zip_n[:5]}" if addr_n else "") if c]
+        if len(identities) == bool(record_id):
+            identities.append(f"n:{name}|src:{w.spec.source_tag}:{line}")  # never merged with anyone
     else:
+        identities += [c for c in (f"e:{email_n}" if email_n else "", f"p:{phone_n}" if phone_n else "",
+                                   f"a:{addr_n}|{zip_n[:5]}" if addr_n else "") if c]
+    if not identities:
         if ok:
             problems.append((line, "*", "rejected", "no name, e-mail, phone or address: cannot identify the person",
                              ""))
@@ -776,13 +779,13 @@ def _row_person(w: _RowWork, values: list[str], line: int, problems: list[tuple[
     if not ok:
         return None
     if data_set != ENTITY_DATA_SET:
-        identity = f"{data_set}|{identity}"
+        identities = [f"{data_set}|{i}" for i in identities]
     jurisdiction = resolve(state, postal, country)
     if jurisdiction == UNKNOWN:
         problems.append((line, "state/postal_code/country", "warning", "residency unknown: counted as 'unknown'",
                          ""))
     fields: dict[str, Any] = {}
-    for k, v in zip(_FIELD_ORDER, (first, last, full, city, state, postal, country, email, phone),
+    for k, v in zip(_FIELD_ORDER, (first, last, full, city, state, postal, country, email, phone, record_id),
                     strict=True):
         if v:
             fields[k] = v
@@ -792,7 +795,7 @@ def _row_person(w: _RowWork, values: list[str], line: int, problems: list[tuple[
         fields["_email_ok"] = 1
     if phone_n:
         fields["_phone_ok"] = 1
-    return identity, [fields, elements, jurisdiction, data_set]
+    return identities, [fields, elements, jurisdiction, data_set]
 
 
 def _merge_fields(into: dict[str, Any], other: dict[str, Any]) -> None:
@@ -905,12 +908,13 @@ def process_chunk(spec: ImportSpec, chunk: Chunk, work_dir: str | os.PathLike[st
 
     Pure apart from that file: safe to run in any thread, process or Dask worker that sees the file
     and the encryption key. Returns counts and the chunk file's path only. The chunk file holds, in
-    order, the people's identity keys (32-byte keyed hashes, concatenated) and per person
-    (jurisdiction, elements, channels, sealed fields), plus the row problems (masked values only).
+    order, per person: every identity key it is known by (32-byte keyed hashes, concatenated, the primary
+    first), jurisdiction, elements, channels, sealed fields and data set; plus the row problems (masked values).
     """
     w = _RowWork(spec)
     problems: list[tuple[int, str, str, str, str]] = []
-    people: dict[str, list[Any]] = {}
+    people: dict[str, list[Any]] = {}  # primary identity → [fields, elements, jurisdiction, data set, identities]
+    owner: dict[str, str] = {}  # every identity seen → the primary identity of the person it belongs to
     rows = 0
     for line, values, problem in _rows(spec, chunk):
         rows += 1
@@ -923,29 +927,35 @@ def process_chunk(spec: ImportSpec, chunk: Chunk, work_dir: str | os.PathLike[st
         p = _row_person(w, values, line, problems)
         if p is None:
             continue
-        identity, person = p
-        seen = people.get(identity)
-        if seen is None:
-            people[identity] = person
-        else:
-            seen[1] = seen[1] | person[1]
-            _merge_fields(seen[0], person[0])
-            if seen[2] == UNKNOWN:
-                seen[2] = person[2]
+        identities, person = p
+        primaries = list(dict.fromkeys(owner[i] for i in identities if i in owner))
+        if not primaries:
+            people[identities[0]] = [*person, list(identities)]
+            owner.update(dict.fromkeys(identities, identities[0]))
+            continue
+        into = people[primaries[0]]
+        for other in [person, *(people.pop(q) for q in primaries[1:])]:  # one row can join two earlier ones
+            into[1] = into[1] | other[1]
+            _merge_fields(into[0], other[0])
+            if into[2] == UNKNOWN:
+                into[2] = other[2]
+            for i in [*(other[4] if len(other) > 4 else []), *identities]:
+                if owner.get(i) != primaries[0]:
+                    owner[i] = primaries[0]
+                    into[4].append(i)
     identity, encrypt, serialize = w.identity, w.sealer.seal_bytes, w.serialize
     joined: dict[frozenset[str], str] = {}
-    keys = bytearray()
     sealed = []
-    for ident, (fields, elements, jurisdiction, data_set) in people.items():
-        keys += identity(ident)
+    for fields, elements, jurisdiction, data_set, identities in people.values():
         e = joined.get(elements)
         if e is None:
             e = joined[elements] = ",".join(sorted(elements))
-        sealed.append((jurisdiction, e, ",".join(_channels(fields)), encrypt(serialize(fields)), data_set))
+        keys = b"".join(identity(i) for i in dict.fromkeys(identities))
+        sealed.append((keys, jurisdiction, e, ",".join(_channels(fields)), encrypt(serialize(fields)), data_set))
     people.clear()
     out = Path(work_dir) / f"chunk-{chunk.index:06d}.pkl"
     with out.open("wb") as fh:
-        pickle.dump({"keys": bytes(keys), "people": sealed}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump({"people": sealed}, fh, protocol=pickle.HIGHEST_PROTOCOL)
     with _problems_path(str(out)).open("wb") as fh:
         pickle.dump(problems, fh, protocol=pickle.HIGHEST_PROTOCOL)
     rejected = sum(1 for p in problems if p[2] == "rejected")
@@ -1015,16 +1025,24 @@ def remove_stale_work_dirs(root: Path) -> int:
     return removed
 
 
-def _merge_sealed(existing: tuple[str, str, str, bytes], incoming: tuple[str, str, str, bytes]
-                  ) -> tuple[str, str, str, bytes]:
-    """Merge two sealed people (jurisdiction, elements, channels, sealed): unseal, merge, reseal."""
+def _merge_sealed(existing: tuple[str, str, str, bytes], incoming: tuple[str, str, str, bytes], *,
+                  prefer_incoming: bool = False) -> tuple[str, str, str, bytes]:
+    """Merge two sealed people (jurisdiction, elements, channels, sealed): unseal, merge, reseal.
+
+    ``prefer_incoming``: the incoming record is newer (a later import): its non-empty details replace the
+    recorded ones, and a known residency of it wins."""
     sealer = get_sealer()
     j1, e1, _, s1 = existing
     j2, e2, _, s2 = incoming
-    fields = sealer.unseal(s1)
-    _merge_fields(fields, sealer.unseal(s2))
+    if prefer_incoming:
+        fields = sealer.unseal(s2)
+        _merge_fields(fields, sealer.unseal(s1))
+        jurisdiction = j1 if j2 == UNKNOWN else j2
+    else:
+        fields = sealer.unseal(s1)
+        _merge_fields(fields, sealer.unseal(s2))
+        jurisdiction = j2 if j1 == UNKNOWN else j1
     elements = ",".join(sorted(set(filter(None, e1.split(","))) | set(filter(None, e2.split(",")))))
-    jurisdiction = j2 if j1 == UNKNOWN else j1
     return jurisdiction, elements, ",".join(_channels(fields)), sealer.seal(fields)
 
 
@@ -1050,73 +1068,90 @@ def _write_report(results: Sequence[ChunkResult], report: Path) -> tuple[int, in
 
 def _write_people(session: Session, incident_id: str, results: Sequence[ChunkResult], lookup_batch: int = 5000
                   ) -> tuple[int, int, int]:
-    """Insert the chunks' people into the legal record in file order, merging duplicates across chunks and
-    with people already recorded for the incident (the first occurrence is inserted; a later one is merged
-    into it with :func:`_merge_sealed`). Returns (new, merged, distinct people of the file)."""
+    """Insert the chunks' people into the legal record in file order, merging each with the person already
+    recorded under any of its identity keys (an earlier chunk, or an earlier import: a person whose e-mail
+    changed is still recognised by name and address, or by the source's record id). A merge with an earlier
+    import takes the newer contact details; within one file the first wins. Returns (new, merged, distinct
+    people of the file)."""
     table = AffectedPerson.__table__
-    touch(session, incident_id, "affected_people")  # raw inserts: the chain must seal the people table anew
+    keys_table = PersonKey.__table__
+    touch(session, incident_id, "affected_people", "person_keys")  # raw SQL: the chain seals both anew
     conn = session.connection()
     dialect = conn.dialect
-    already = conn.execute(select(func.count()).select_from(table).where(table.c.incident_id == incident_id)
-                           ).scalar_one()
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
     raw = conn.connection.driver_connection if dialect.name == "sqlite" else None
     if raw is not None:
         raw.execute("PRAGMA cache_size=-262144")
-        to_json = table.c.elements.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
-        to_time = table.c.created_at.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
-        insert_sql = ("INSERT INTO affected_people (incident_id, data_set, identity_key, jurisdiction, elements, "
-                      "channels, sealed, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+    to_json = table.c.elements.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
+    to_time = table.c.created_at.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
+    insert_sql = ("INSERT INTO affected_people (incident_id, data_set, identity_key, jurisdiction, elements, "
+                  f"channels, sealed, created_at) VALUES ({', '.join([marker] * 8)})")
+    key_sql = ("INSERT INTO person_keys (incident_id, data_set, identity_key, person_id) "
+               f"VALUES ({', '.join([marker] * 4)}) "
+               "ON CONFLICT DO NOTHING")
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     as_json: dict[str, Any] = {}
-    now = utcnow()
-    created = to_time(now) if raw is not None else now
-    seen: set[bytes] = set()  # identity keys of this file already written
+    created = to_time(utcnow())
+    owner: dict[str, int] = {}  # identity key → person id, for the keys met so far
+    mine: set[int] = set()  # people inserted by this import
     new = merged = staged = 0
     for r in sorted(results, key=lambda r: r.index):
         with open(r.path, "rb") as fh:
-            data = pickle.load(fh)  # our own file, in our own 0700 directory
-        keys: bytes = data["keys"]
-        people: list[tuple[str, str, str, bytes, str]] = data["people"]
-        del data
-        hexkeys = [keys[i:i + 32].hex() for i in range(0, len(keys), 32)]
-        repeated = [i for i in range(len(people)) if keys[32 * i:32 * i + 32] in seen]
-        seen.update(keys[i:i + 32] for i in range(0, len(keys), 32))
-        candidates = hexkeys if already else [hexkeys[i] for i in repeated]
-        found: dict[str, Any] = {}
-        for a in range(0, len(candidates), lookup_batch):
-            found.update((row.identity_key, row) for row in conn.execute(
-                select(table.c.id, table.c.identity_key, table.c.jurisdiction, table.c.elements, table.c.sealed)
-                .where(table.c.incident_id == incident_id,
-                       table.c.identity_key.in_(candidates[a:a + lookup_batch]))))
-        staged += len(people) - len(repeated)
-        repeated_set = set(repeated)
-        inserts: list[Any] = []
-        for i, (j, e, c, s, ds) in enumerate(people):
-            old = found.get(hexkeys[i]) if found else None
-            if old is None:
-                if raw is not None:
-                    je = as_json.get(e) or as_json.setdefault(e, to_json(e.split(",") if e else []))
-                    jc = as_json.get(c) or as_json.setdefault(c, to_json(c.split(",") if c else []))
-                    inserts.append((incident_id, ds, hexkeys[i], j, je, jc, s, created))
-                else:
-                    inserts.append({"incident_id": incident_id, "data_set": ds, "identity_key": hexkeys[i],
-                                    "jurisdiction": j, "elements": e.split(",") if e else [],
-                                    "channels": c.split(",") if c else [], "sealed": s,
-                                    "created_at": now})
+            people: list[tuple[bytes, str, str, str, bytes, str]] = pickle.load(fh)["people"]  # our own 0700 file
+        keys_of = [[k[i:i + 32].hex() for i in range(0, len(k), 32)] for k, *_ in people]
+        unknown = list({k for ks in keys_of for k in ks if k not in owner})
+        for a in range(0, len(unknown), lookup_batch):
+            owner.update((k, pid) for k, pid in conn.execute(
+                select(keys_table.c.identity_key, keys_table.c.person_id).where(
+                    keys_table.c.incident_id == incident_id,
+                    keys_table.c.identity_key.in_(unknown[a:a + lookup_batch]))))
+        inserts: list[tuple[Any, ...]] = []
+        fresh: list[tuple[str, list[str]]] = []
+        new_keys: list[tuple[Any, ...]] = []
+        for keys, (_, j, e, c, sealed, ds) in zip(keys_of, people, strict=True):
+            pid = next((owner[k] for k in keys if k in owner), None)
+            if pid is None:
+                je = as_json.get(e) or as_json.setdefault(e, to_json(e.split(",") if e else []))
+                jc = as_json.get(c) or as_json.setdefault(c, to_json(c.split(",") if c else []))
+                inserts.append((incident_id, ds, keys[0], j, je, jc, sealed, created))
+                fresh.append((keys[0], keys))
                 new += 1
+                staged += 1
                 continue
-            jm, em, cm, sm = _merge_sealed((old.jurisdiction, ",".join(old.elements), "", old.sealed), (j, e, c, s))
-            conn.execute(update(table).where(table.c.id == old.id).values(
+            old = conn.execute(select(table.c.jurisdiction, table.c.elements, table.c.sealed)
+                               .where(table.c.id == pid)).one()
+            newer = pid not in mine
+            jm, em, cm, sm = _merge_sealed((old.jurisdiction, ",".join(old.elements), "", old.sealed),
+                                           (j, e, c, sealed), prefer_incoming=newer)
+            conn.execute(update(table).where(table.c.id == pid).values(
                 jurisdiction=jm, elements=em.split(",") if em else [], channels=cm.split(",") if cm else [],
                 sealed=sm))
-            if i not in repeated_set:
-                merged += 1
+            merged += newer
+            staged += newer
+            for k in keys:
+                if k not in owner:
+                    owner[k] = pid
+                    new_keys.append((incident_id, ds, k, pid))
         if inserts:
-            if raw is not None:
-                raw.executemany(insert_sql, inserts)
-            else:
-                conn.execute(insert(table), inserts)
-        del people, inserts, found
+            cursor.executemany(insert_sql, inserts)
+            ids = {}
+            primaries = [k for k, _ in fresh]
+            for a in range(0, len(primaries), lookup_batch):
+                ids.update(conn.execute(select(table.c.identity_key, table.c.id).where(
+                    table.c.incident_id == incident_id, table.c.identity_key.in_(primaries[a:a + lookup_batch]))
+                ).all())
+            for (primary, keys), row in zip(fresh, inserts, strict=True):
+                pid = ids[primary]
+                mine.add(pid)
+                for k in keys:
+                    if k not in owner:
+                        owner[k] = pid
+                        new_keys.append((incident_id, row[1], k, pid))
+        if new_keys:
+            cursor.executemany(key_sql, new_keys)
+        del people, inserts, new_keys
         Path(r.path).unlink()
+    cursor.close()
     return new, merged, staged
 
 

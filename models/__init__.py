@@ -11,7 +11,7 @@ from models.incident.models import Hold, Incident, IncidentEvent
 from models.notice.models import Approval, Notice, NoticeObligation, NoticeVariant
 from models.obligation.models import Obligation, ObligationDecision
 from models.outbox.models import Delivery, SendLease
-from models.person.models import AffectedPerson
+from models.person.models import AffectedPerson, PersonKey
 from models.task.models import Evidence, PlaybookTask
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "NoticeVariant",
     "Obligation",
     "ObligationDecision",
+    "PersonKey",
     "PlaybookTask",
     "RecordKey",
     "SendLease",

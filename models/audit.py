@@ -177,10 +177,13 @@ _SEALED: dict[str, str] = {
                        "ORDER BY id",
     "affected_people": "SELECT id, data_set, identity_key, jurisdiction, elements, channels, sealed "
                        "FROM affected_people WHERE incident_id = :i ORDER BY id",
+    "person_keys": "SELECT data_set, identity_key, person_id FROM person_keys WHERE incident_id = :i "
+                   "ORDER BY data_set, identity_key",
 }
 # ORM classes whose rows belong to an incident's sealed tables, by table name.
 _TABLE_OF = {"incidents", "holds", "obligations", "obligation_decisions", "notices", "notice_variants",
-             "notice_obligations", "approvals", "evidence", "playbook_tasks", "incident_events", "affected_people"}
+             "notice_obligations", "approvals", "evidence", "playbook_tasks", "incident_events", "affected_people",
+             "person_keys"}
 
 
 def _value(v: Any) -> Any:

@@ -39,3 +39,16 @@ class AffectedPerson(Base):
     """Channels this person can be reached by (email, sms, postal), derived at import."""
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PersonKey(Base):
+    """Every identity key a person of a data set is known by (record id, name with each contact detail), so a
+    later import recognises them by any of these, and one person is never notified twice."""
+
+    __tablename__ = "person_keys"
+
+    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
+    data_set: Mapped[str] = mapped_column(String(64), primary_key=True)
+    identity_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("affected_people.id"), index=True)
+

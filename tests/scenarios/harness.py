@@ -141,9 +141,12 @@ class Scenario:
         self.incident_id = re.search(r"Opened (INC-[0-9A-F]+)", out).group(1)  # type: ignore[union-attr]
         return self.incident_id
 
-    def generate_extract(self, path: Path, *, groups: list[dict[str, Any]] | None = None,
-                         start: int = 0) -> list[Person]:
-        """Write the extract (CSV) and remember who is in it; each person is unique by name and contact."""
+    def generate_extract(self, path: Path, *, groups: list[dict[str, Any]] | None = None, start: int = 0,
+                         email_tag: str = "", record_ids: bool = False) -> list[Person]:
+        """Write the extract (CSV) and remember who is in it; each person is unique by name and contact.
+
+        ``email_tag`` changes everyone's e-mail address (a later extract from another system); ``record_ids``
+        adds the source system's record id column."""
         seed = self.spec["extract"]["seed"]
         people = []
         rows = []
@@ -154,7 +157,7 @@ class Scenario:
                 first = rng.choice(_FIRST)
                 name = f"{first} Testperson{i:04d}"
                 contact = group["contact"]
-                email = f"{first.lower()}.p{i:04d}@people.test" if contact in ("email", "both") else None
+                email = f"{first.lower()}.p{i:04d}{email_tag}@people.test" if contact in ("email", "both") else None
                 phone = f"+1312555{i:04d}" if contact == "phone" else None
                 residency = group.get("residency", {})
                 state = residency.get("state", "")
@@ -177,7 +180,7 @@ class Scenario:
                 rows.append({"first_name": first, "last_name": f"Testperson{i:04d}", "email": email or "",
                              "phone": phone or "", "address": street, "city": city, "state": st,
                              "zip": z, "country": ctry, "exposed": ";".join(group["elements"]),
-                             "data_set": group["data_set"]})
+                             "data_set": group["data_set"], **({"record_id": f"R-{i:05d}"} if record_ids else {})})
         import csv
 
         with path.open("w", newline="", encoding="utf-8") as fh:

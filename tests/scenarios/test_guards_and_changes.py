@@ -182,3 +182,49 @@ def test_a_client_notice_sent_after_its_contract_hours_shows_how_late(small: Sce
     assert contract["met"] and contract["on_time"] is False
     assert 5.9 * 3600 < contract["late_seconds"] < 6.2 * 3600
     assert "late" in " ".join(small.cli("status", small.incident_id).split())
+
+
+def test_a_reimport_that_changes_or_adds_e_mail_addresses_never_brings_a_second_notice(small: Scenario,
+                                                                                        home: Path) -> None:
+    groups = [
+        {"data_set": "firm-records", "count": 4, "residency": {"state": "NY"}, "jurisdiction": "US-NY",
+         "contact": "both", "elements": ["ssn"], "notified": True},
+        {"data_set": "firm-records", "count": 3, "residency": {"state": "NY"}, "jurisdiction": "US-NY",
+         "contact": "postal", "elements": ["ssn"], "notified": True},
+    ]
+    small.spec["extract"]["groups"] = groups
+    _ready_for_approval(small, home)
+    small.approve_all()
+    small.cli("run", small.incident_id)
+    small.hand_over()
+    small.cli("run", small.incident_id)
+    before = (small.sendgrid.deliveries, len(list((home / "outbox" / "postal").glob("*.pdf"))))
+    # The second system's extract: new e-mail addresses for the first group, an e-mail added for the second.
+    again = home / "again.csv"
+    small.generate_extract(again, groups=[dict(groups[0]), dict(groups[1], contact="both")], email_tag=".new")
+    out = " ".join(small.scope(again).split())
+    assert "0 new people" in out and "7 merged" in out, out
+    small.cli("run", small.incident_id)
+    after = (small.sendgrid.deliveries, len(list((home / "outbox" / "postal").glob("*.pdf"))))
+    assert after == before, "someone already notified was notified again"
+
+
+def test_the_source_systems_record_id_recognises_a_person_whose_only_contact_changed(small: Scenario,
+                                                                                     home: Path) -> None:
+    groups = [{"data_set": "firm-records", "count": 5, "residency": {"state": "NY"}, "jurisdiction": "US-NY",
+               "contact": "email", "elements": ["ssn"], "notified": True}]
+    small.spec["extract"]["groups"] = groups
+    small.open()
+    small.cli("run", small.incident_id)
+    small.complete_tasks("containment")
+    small.people = small.generate_extract(home / "first.csv", record_ids=True)
+    small.scope(home / "first.csv")
+    small.complete_tasks("investigation")
+    small.cli("run", small.incident_id)
+    small.approve_all()
+    small.cli("run", small.incident_id)
+    sent = small.sendgrid.deliveries
+    small.generate_extract(home / "second.csv", record_ids=True, email_tag=".moved")
+    assert "0 new people" in " ".join(small.scope(home / "second.csv").split())
+    small.cli("run", small.incident_id)
+    assert small.sendgrid.deliveries == sent
