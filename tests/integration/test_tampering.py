@@ -126,6 +126,7 @@ DETECTED = [
     ("delete a delivery", _sql("DELETE FROM deliveries WHERE id = (SELECT max(id) FROM deliveries)"),
      "missing from the deliveries table"),
     ("delete a person", _sql("DELETE FROM deliveries WHERE person_id = (SELECT min(id) FROM affected_people)",
+                             "DELETE FROM person_keys WHERE person_id = (SELECT min(id) FROM affected_people)",
                              "DELETE FROM affected_people WHERE id = (SELECT min(id) FROM affected_people)"),
      "affected_people changed outside"),
     ("edit evidence", _sql("UPDATE evidence SET sha256 = 'forged' WHERE incident_id = :i"),
