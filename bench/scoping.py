@@ -43,9 +43,9 @@ def zip_pools() -> dict[str, list[str]]:
     American Samoa, not Hawaii. Drawing blindly from the prefix made people listed as Guam residents
     without a state resolve (correctly, from the ZIP) to those places.
     """
-    from breachclock.residency import _zip_table
+    from playbooks.jurisdictions import zip_table
 
-    prefixes, exceptions = _zip_table()
+    prefixes, exceptions = zip_table()
     first: dict[str, str] = {}
     for p, j in prefixes.items():
         first.setdefault(j, p)

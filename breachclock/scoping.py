@@ -65,7 +65,6 @@ import re
 import shutil
 import tempfile
 import time
-import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor
@@ -79,7 +78,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import Text, cast, func, select, update
 from sqlalchemy.orm import Session
 
-from breachclock.residency import resolve
 from models.audit import touch
 from models.base import utcnow
 from models.incident.models import load_facts
@@ -91,7 +89,8 @@ from models.settings import current_actor, get_settings
 from playbooks import catalog
 from playbooks.documents import DocumentError, read_document
 from playbooks.engine import coverage
-from playbooks.facts import ENTITY_DATA_SET, UNKNOWN, AffectedGroup, IncidentFacts
+from playbooks.facts import ENTITY_DATA_SET, AffectedGroup, IncidentFacts
+from playbooks.jurisdictions import UNKNOWN, fold, resolve
 
 Format = Literal["csv", "jsonl", "xlsx"]
 FIELDS = ("record_id", "first_name", "last_name", "full_name", "address", "city", "state", "postal_code", "country",
@@ -613,13 +612,6 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _SPLIT = re.compile(r"[;,|/]+|\s{2,}")
 _FIELD_ORDER = ("first_name", "last_name", "full_name", "city", "state", "postal_code", "country", "email", "phone",
                 "record_id")
-
-
-def fold(text: str) -> str:
-    """Lower case, accents and punctuation off, spaces collapsed."""
-    if not text.isascii():
-        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return " ".join(_ALNUM_RUNS.findall(text.casefold()))
 
 
 def mask(value: str) -> str:

@@ -16,16 +16,8 @@ from zoneinfo import ZoneInfo
 
 from playbooks import catalog
 from playbooks.clocks import Interval, compute_deadline, end_of_calendar_year, end_of_local_day, merge_intervals
-from playbooks.facts import (
-    ENTITY_DATA_SET,
-    UNKNOWN,
-    AffectedGroup,
-    ClientTerms,
-    IncidentFacts,
-    ResolvedDataSet,
-    jurisdiction_name,
-)
-from playbooks.jurisdictions import covers_jurisdiction
+from playbooks.facts import ENTITY_DATA_SET, AffectedGroup, ClientTerms, IncidentFacts, ResolvedDataSet
+from playbooks.jurisdictions import UNKNOWN, covers_jurisdiction, jurisdiction_name
 from playbooks.schema import Clock, ObligationRule, Regime, RegimeVersion
 
 START_WORDS = {
@@ -42,7 +34,7 @@ START_WORDS = {
 UNIT_WORDS = {"hours": "hours", "days": "calendar days", "business_days": "business days"}
 
 
-UNKNOWN_RESIDENCY = "RESIDENCY-UNKNOWN"
+NO_LAW_APPLIED = "NO-LAW-APPLIED"
 
 
 @dataclass
@@ -494,22 +486,54 @@ def evaluate_contract(ctx: Context, client: ClientTerms) -> Decision:
                     reason=f"the firm holds {client.name}'s data as its service provider")
 
 
-def evaluate_unknown_residency(ctx: Context) -> Decision | None:
-    """People of a data set the firm owns whose residency could not be determined: no law can be applied to them,
-    so whether they are notified is counsel's decision, never a silent no."""
-    unknown = sum(g.count for g in ctx.facts.groups(ctx.data_set.id) if g.jurisdiction == UNKNOWN)
-    if not unknown or not ctx.data_set.firm_owned:
-        return None
-    return Decision(
-        regime=UNKNOWN_RESIDENCY, rule_key="individuals", recipient_kind="individual",
-        recipient="Affected people whose residency could not be determined", jurisdiction=UNKNOWN, required=None,
-        due=None, due_date=None, due_text="unknown: no law could be applied",
-        clock_start={"event": "discovery", "at": ctx.facts.discovered_at}, threshold=None,
-        reason=(f"{unknown} affected people's residency could not be determined, so no notification law could be "
-                "applied to them: counsel must decide whether they are notified (or fix their residency and "
-                "re-import the extract)"),
-        citation="none: residency unknown", rule_version=f"{UNKNOWN_RESIDENCY}@1", confidence="low",
-        source_url=None, timezone=ctx.tz, data_set=ctx.data_set.id, counts={UNKNOWN: unknown})
+def _covered_for(ctx: Context) -> tuple[str, ...]:
+    """Every jurisdiction whose residents a law binding the firm for this data set protects (a law in force at
+    discovery whose roles and sectors fit the data set: Georgia's, which binds only information brokers and
+    government agencies, does not cover a law firm's Georgians)."""
+    day = ctx.facts.discovered_at.astimezone(ZoneInfo(ctx.tz)).date()
+    out: set[str] = set()
+    for regime in catalog.regimes().values():
+        version = regime.version_on(day)
+        if version is None or version.status == "not_in_force" or version.applies_to.entity_based:
+            continue
+        applies = version.applies_to
+        if applies.sectors_any and not ctx.sectors & set(applies.sectors_any):
+            continue
+        if not ctx.roles & set(applies.roles):
+            continue
+        out.update(applies.residents_of)
+    return tuple(sorted(out))
+
+
+def evaluate_unsettled(ctx: Context) -> list[Decision]:
+    """People of a data set the firm owns to whom no law can be applied: their residency is unknown, or no law of
+    where they live is modelled. Whether they are notified is counsel's decision, never a silent no."""
+    if not ctx.data_set.firm_owned:
+        return []
+    covered = _covered_for(ctx)
+    people: dict[str, int] = {}
+    for g in ctx.facts.groups(ctx.data_set.id):
+        if g.count and (g.jurisdiction == UNKNOWN or not covers_jurisdiction(covered, g.jurisdiction)):
+            people[g.jurisdiction] = people.get(g.jurisdiction, 0) + g.count
+    out = []
+    for jurisdiction, n in sorted(people.items()):
+        if jurisdiction == UNKNOWN:
+            recipient = "Affected people whose residency could not be determined"
+            why = (f"{n} affected people's residency could not be determined, so no notification law could be "
+                   "applied to them: counsel must decide whether they are notified (or fix their residency and "
+                   "re-import the extract)")
+        else:
+            where = jurisdiction_name(jurisdiction) or jurisdiction
+            recipient = f"Affected residents of {where}"
+            why = (f"{n} affected people live in {where} ({jurisdiction}), and no modelled notification law of "
+                   "theirs binds the firm for this data: counsel must decide whether and how they are notified")
+        out.append(Decision(
+            regime=NO_LAW_APPLIED, rule_key="individuals", recipient_kind="individual", recipient=recipient,
+            jurisdiction=jurisdiction, required=None, due=None, due_date=None, due_text="unknown: no law applied",
+            clock_start={"event": "discovery", "at": ctx.facts.discovered_at}, threshold=None, reason=why,
+            citation="none: no law applied", rule_version=f"{NO_LAW_APPLIED}@1", confidence="low", source_url=None,
+            timezone=ctx.tz, data_set=ctx.data_set.id, counts={jurisdiction: n}))
+    return out
 
 
 def holds_from(facts: IncidentFacts, recorded: Iterable[Interval] = ()) -> tuple[Interval, ...]:
@@ -550,8 +574,7 @@ def evaluate(
                                      tuple(facts.data_elements)))
     out = [evaluate_contract(entity, c) for c in clients]
     for ctx in contexts:
-        if (d := evaluate_unknown_residency(ctx)) is not None:
-            out.append(d)
+        out.extend(evaluate_unsettled(ctx))
     for regime in regimes if regimes is not None else catalog.regimes().values():
         if any(v.applies_to.entity_based for v in regime.versions):
             out.extend(evaluate_regime(entity, regime))

@@ -11,17 +11,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import pycountry
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from playbooks.catalog import data_elements
+from playbooks.jurisdictions import jurisdiction_name
 from playbooks.schema import EventType, Role, Sector
 
-UNKNOWN = "unknown"
 # The data set of an incident that declares none: the entity's own data, with the entity's roles and sectors.
 ENTITY_DATA_SET = "entity"
 # HIPAA status attaches to the protected health information an entity holds, not to the entity's other data:
@@ -51,18 +49,6 @@ Moment = Annotated[AwareDatetime, AfterValidator(_plausible)]
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_max_length=20_000)
-
-
-@cache
-def jurisdiction_name(code: str) -> str | None:
-    """The ISO name of a jurisdiction code, or None if the code is not ISO 3166."""
-    if code == UNKNOWN:
-        return "unknown residency"
-    if "-" in code:
-        sub = pycountry.subdivisions.get(code=code)
-        return sub.name if sub else None
-    country = pycountry.countries.get(alpha_2=code)
-    return country.name if country else None
 
 
 def check_jurisdiction(code: str) -> str:

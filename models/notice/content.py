@@ -17,8 +17,9 @@ from models.incident.models import Incident
 from models.notice import recipients
 from models.obligation.models import Obligation
 from playbooks import catalog
-from playbooks.engine import UNKNOWN_RESIDENCY
-from playbooks.facts import UNKNOWN, IncidentFacts, jurisdiction_name
+from playbooks.engine import NO_LAW_APPLIED
+from playbooks.facts import IncidentFacts
+from playbooks.jurisdictions import UNKNOWN, jurisdiction_name
 
 SAMPLE_RECIPIENT = "[Recipient name]"
 
@@ -132,7 +133,7 @@ def plan_notices(session: Session, incident: Incident, facts: IncidentFacts, obl
             drafts.append(NoticePlan("individual", o.recipient, None, o.jurisdiction, where, o.data_set, [o], ctx,
                                  recipients.notice_channels("individual", person_methods=[scope.methods])))
         else:
-            scope = recipients.people_scope(o) if o.regime != UNKNOWN_RESIDENCY else None
+            scope = recipients.people_scope(o) if o.regime != NO_LAW_APPLIED else None
             elements = _covered_elements(facts, scope) if scope else set(facts.data_elements)
             steps, _ = catalog.guidance(o.jurisdiction, elements)
             count = sum(o.counts.values()) if o.counts else None

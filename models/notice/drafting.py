@@ -40,7 +40,7 @@ from notifications.templates import (
     render_snapshot,
     version_of,
 )
-from playbooks.facts import jurisdiction_name
+from playbooks.jurisdictions import jurisdiction_name
 
 
 class NoticeError(ValueError):

@@ -19,8 +19,7 @@ from sqlalchemy.orm import Session
 
 from models import Client, Obligation
 from playbooks import catalog
-from playbooks.engine import UNKNOWN_RESIDENCY
-from playbooks.facts import UNKNOWN
+from playbooks.engine import NO_LAW_APPLIED
 from playbooks.jurisdictions import covers_jurisdiction
 
 HANDOVER_AUDIENCES = frozenset({"regulator", "cra", "media"})
@@ -96,8 +95,8 @@ class PeopleScope:
 
 def people_scope(obligation: Obligation) -> PeopleScope:
     """The people an individual-notice obligation concerns (from the rule version it was decided under)."""
-    if obligation.regime == UNKNOWN_RESIDENCY:
-        return PeopleScope(obligation.data_set, (UNKNOWN,), lambda elements: True, ("mail", "email"))
+    if obligation.regime == NO_LAW_APPLIED:  # counsel decided these people are notified, whatever was exposed
+        return PeopleScope(obligation.data_set, (obligation.jurisdiction,), lambda elements: True, ("mail", "email"))
     found = catalog.rule_of(obligation.rule_version, obligation.rule_key)
     assert found is not None, obligation.rule_version
     regime, version, rule = found

@@ -17,7 +17,7 @@ from models.notice.models import Notice, NoticeObligation
 from models.obligation.models import Obligation
 from models.outbox.models import Delivery
 from models.outbox.queue import covered_count
-from playbooks.engine import UNKNOWN_RESIDENCY
+from playbooks.engine import NO_LAW_APPLIED
 from playbooks.facts import Event
 
 
@@ -83,7 +83,7 @@ def settle(session: Session, incident: Incident, *, actor: str) -> int:
                               "how": obligation.fulfillment,
                               "late_seconds": (at - obligation.due).total_seconds()
                               if obligation.due and at > obligation.due else 0})
-        if obligation.recipient_kind == "individual" and obligation.regime != UNKNOWN_RESIDENCY:
+        if obligation.recipient_kind == "individual" and obligation.regime != NO_LAW_APPLIED:
             facts = load_facts(incident)
             if facts.first_event("individual_notice_sent", obligation.regime) is None:
                 record_event(session, incident, Event(type="individual_notice_sent", at=at, regime=obligation.regime),

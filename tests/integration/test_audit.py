@@ -53,7 +53,7 @@ def test_other_records_are_append_only_too(engine, open_incident, table: str, ve
         s.add_all([Approval(notice_id="NTC-T", content_hash="h", decision="approved", counsel="C"),
                    Evidence(incident_id=iid, kind="note", description="d", collected_by="a"),
                    IncidentEvent(incident_id=iid, type="determined", at=now, details={}, recorded_by="a"),
-                   ObligationDecision(incident_id=iid, regime="RESIDENCY-UNKNOWN", rule_key="individuals",
+                   ObligationDecision(incident_id=iid, regime="NO-LAW-APPLIED", rule_key="individuals",
                                       jurisdiction="unknown", data_set="entity", required=True, counsel="C",
                                       reason="r")])
     column = {"approvals": "counsel", "evidence": "description", "incident_events": "type",

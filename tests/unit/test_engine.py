@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -124,7 +124,11 @@ def test_regime_without_a_version_at_discovery_is_still_reported():
     # California's first version is SB 1386, operative 2003-07-01: nothing was in force a month earlier.
     f = facts(discovered_at="2003-06-01T10:00:00-04:00", affected={"US-CA": 1000})
     ds = run(f, "US-CA", as_of=datetime(2003, 6, 2, tzinfo=UTC))
-    assert ds and all(not d.required and "no version" in d.reason for d in ds)
+    law = [d for d in ds if d.regime == "US-CA"]
+    assert law and all(not d.required and "no version" in d.reason for d in law)
+    # ... and nothing else binds the firm for Californians then: never a silent no, counsel decides.
+    (question,) = [d for d in ds if d.regime == "NO-LAW-APPLIED"]
+    assert question.required is None and question.jurisdiction == "US-CA"
 
 
 # --- deadlines in the output ----------------------------------------------------------------------------
@@ -191,7 +195,10 @@ def test_every_regime_appears_for_an_incident_in_all_54_jurisdictions():
     ds = evaluate(f, as_of=AS_OF)
     elapsed = time.perf_counter() - started
     print(f"54-jurisdiction evaluation: {elapsed * 1000:.1f} ms, {len(ds)} decisions")  # measured, not asserted
-    assert {d.regime for d in ds} == set(catalog.regimes())
+    # Every regime is considered; Georgia's law binds only information brokers and government agencies, so its
+    # residents are a question for counsel, never a silent "not required".
+    assert {d.regime for d in ds} - {"NO-LAW-APPLIED"} == set(catalog.regimes())
+    assert [d.jurisdiction for d in ds if d.regime == "NO-LAW-APPLIED"] == ["US-GA"]
     for code in codes:
         assert any(d.jurisdiction == code and d.recipient_kind == "individual" for d in ds), code
     assert all(d.reason for d in ds)
@@ -227,3 +234,14 @@ def test_encryption_never_excuses_the_breach_record():
     record = [d for d in decisions if d.recipient_kind == "record"]
     assert record and all(d.required for d in record)
     assert all(not d.required for d in decisions if d.recipient_kind in ("regulator", "individual"))
+
+
+def test_people_no_modelled_law_covers_are_a_question_for_counsel_never_a_silent_no() -> None:
+    from playbooks.engine import NO_LAW_APPLIED
+
+    f = facts(affected={"MX": 3, "unknown": 2, "US-CA": 5})
+    ds = evaluate(f, as_of=DISCOVERED + timedelta(days=1))
+    open_ = {d.jurisdiction: d for d in ds if d.regime == NO_LAW_APPLIED}
+    assert set(open_) == {"MX", "unknown"}
+    assert all(d.required is None for d in open_.values())
+    assert open_["MX"].counts == {"MX": 3} and "Mexico" in open_["MX"].reason

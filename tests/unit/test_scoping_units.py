@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from breachclock.residency import resolve, zip_jurisdiction
-from breachclock.scoping import detect_mapping, fold, mask
+from breachclock.scoping import detect_mapping, mask
+from playbooks.jurisdictions import fold, resolve, zip_jurisdiction
 
 
 @pytest.mark.parametrize(("state", "zip_", "country", "expected"), [
@@ -38,3 +38,15 @@ def test_detect_mapping():
     assert m.columns["address"] == ("Address 1", "Address 2")
     assert m.element_flags == {"has_ssn": "ssn", "DOB Exposed": "dob"}
     assert m.elements_column == "Exposed Data"
+
+
+@pytest.mark.parametrize(("state", "postcode", "country", "expected"), [
+    ("", "10115", "Deutschland", "DE"),  # Berlin, not New York: a postcode abroad is not a US ZIP
+    ("", "10115", "Narnia", "unknown"),  # a country we cannot read is never guessed from the postcode
+    ("", "28001", "España", "ES"),
+    ("", "", "México", "MX"),
+    ("", "60601", "", "US-IL"),  # no country: a US ZIP is a US ZIP
+    ("", "60601", "USA", "US-IL"),
+])
+def test_a_country_given_decides_before_a_zip_like_postcode(state, postcode, country, expected) -> None:
+    assert resolve(state, postcode, country) == expected
