@@ -677,6 +677,8 @@ def filed(
     delivery_id: int,
     receipt: Annotated[str, typer.Option(help="The portal's confirmation number, or how it was filed.")],
     at: Annotated[str | None, typer.Option(help="When it was filed (ISO 8601 with offset; default now).")] = None,
+    during_hold: Annotated[bool, typer.Option(
+        "--during-hold", help="It was filed while a law-enforcement hold was in effect (the record says so).")] = False,
 ) -> None:
     """Record that a person filed a prepared regulator, agency or media notice (portal, mail, press release)."""
     from models.db import session_scope
@@ -687,7 +689,8 @@ def filed(
     try:
         when = _instant("--at", at)
         with session_scope(_engine()) as session:
-            record_filing(session, delivery_id, actor=current_actor(), receipt=receipt, at=when)
+            record_filing(session, delivery_id, actor=current_actor(), receipt=receipt, at=when,
+                          during_hold=during_hold)
     except BadInput as exc:
         _fail(str(exc))
     except SendRefused as exc:
@@ -700,6 +703,9 @@ def mailed(
     incident_id: str,
     receipt: Annotated[str, typer.Option(help="The mail house's job number, a certificate of mailing...")],
     at: Annotated[str | None, typer.Option(help="When they were mailed (ISO 8601 with offset; default now).")] = None,
+    during_hold: Annotated[bool, typer.Option(
+        "--during-hold", help="They were mailed while a law-enforcement hold was in effect (the record says so).")
+    ] = False,
 ) -> None:
     """Record that the incident's prepared letters were handed to the mail (each counts as sent from then)."""
     from models.db import session_scope
@@ -710,7 +716,8 @@ def mailed(
     try:
         when = _instant("--at", at)
         with session_scope(_engine()) as session:
-            count = record_mailing(session, incident_id, actor=current_actor(), receipt=receipt, at=when)
+            count = record_mailing(session, incident_id, actor=current_actor(), receipt=receipt, at=when,
+                                   during_hold=during_hold)
     except BadInput as exc:
         _fail(str(exc))
     except SendRefused as exc:
@@ -930,9 +937,14 @@ def _explain(exc: BaseException) -> tuple[str, int] | None:
     from sqlalchemy.orm.exc import StaleDataError
 
     from models.audit import RecordTampered
+    from models.errors import InvalidRequest, NotFound
+    from models.incident.lifecycle import IllegalTransition
+    from models.outbox.service import SendRefused
     from models.person.crypto import KeyError_
 
-    if isinstance(exc, RecordTampered | KeyError_):
+    if isinstance(exc, NotFound):
+        return str(exc), 2
+    if isinstance(exc, RecordTampered | KeyError_ | InvalidRequest | IllegalTransition | SendRefused):
         return str(exc), 1
     if isinstance(exc, StaleDataError):
         return "another process changed the incident at the same moment; nothing was changed: run the command again", 1

@@ -78,10 +78,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import Text, cast, func, select, update
 from sqlalchemy.orm import Session
 
-from models.audit import touch
+from models.audit import lock_incident, touch
 from models.base import utcnow
 from models.incident.models import load_facts
-from models.incident.service import get_incident, update_facts
+from models.incident.service import ensure_open, get_incident, update_facts
 from models.outbox.progress import reopen_incomplete
 from models.person.crypto import get_sealer
 from models.person.models import AffectedPerson, PersonKey
@@ -1173,7 +1173,9 @@ def commit_import(session: Session, incident_id: str, results: Sequence[ChunkRes
     Works inside the caller's transaction: raise, and the caller's rollback leaves the record unchanged.
     """
     timings = timings if timings is not None else {}
+    lock_incident(session, incident_id)  # two imports of one incident at once: the second waits, then merges
     incident = get_incident(session, incident_id)
+    ensure_open(incident)
     reports = Path(report_dir) if report_dir else get_settings().home_dir / "scoping"
     reports.mkdir(parents=True, exist_ok=True)
     report = reports / f"{incident_id}-{utcnow().strftime('%Y%m%dT%H%M%S%fZ')}-rows.csv"

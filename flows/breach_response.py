@@ -1,28 +1,23 @@
 """The ``breach-response`` flow: advance one incident through every response stage it can.
 
-Each stage is a task that reads the incident's state from the database and
-is idempotent, so a killed run, started again for the same incident, resumes
-at the first unfinished stage. The flow stops at the first stage that waits
-on people (containment tasks, affected counts, counsel's approval) and is run
-again when they have acted: the database, not Prefect, holds the state.
+It reads like the response plan: one task per stage, in the order of the lifecycle's main line (see
+:data:`models.incident.stages.STAGES`). Each stage reads the incident's state from the database and is
+idempotent, so a killed run, started again for the same incident, resumes at the first unfinished stage. The
+flow stops at the first stage that waits on people (containment tasks, affected counts, counsel's approval,
+hand-overs) and is run again when they have acted: the database, not Prefect, holds the state. Tasks take and
+return ids and short messages only (Prefect stores them in clear).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from prefect import flow, get_run_logger, task
 
 from models.incident.stages import STAGES, run_stage
 
 
-@task(name="advance-stage", task_run_name="{stage}", retries=2, retry_delay_seconds=5,
-      retry_condition_fn=lambda task, run, state: _is_transient(state))
-def advance_stage(stage: str, incident_id: str) -> dict[str, str]:
-    """Run one stage; returns only the outcome, the state and a message without personal data."""
-    result = run_stage(stage, incident_id)
-    return {"stage": result.stage, "outcome": result.outcome, "state": result.state, "message": result.message}
-
-
-def _is_transient(state) -> bool:  # type: ignore[no-untyped-def]
+def _is_transient(task, run, state) -> bool:  # type: ignore[no-untyped-def]
     # Only database contention is worth retrying automatically; anything else needs a person.
     try:
         state.result()
@@ -33,13 +28,37 @@ def _is_transient(state) -> bool:  # type: ignore[no-untyped-def]
     return False
 
 
-@flow(name="breach-response", log_prints=False)
+def _stage(stage: str, name: str) -> Callable[[str], dict[str, str]]:
+    @task(name=name, task_run_name=f"{name}-{{incident_id}}", retries=2, retry_delay_seconds=5,
+          retry_condition_fn=_is_transient, persist_result=False)
+    def run(incident_id: str) -> dict[str, str]:
+        result = run_stage(stage, incident_id)
+        return {"stage": result.stage, "outcome": result.outcome, "state": result.state, "message": result.message}
+
+    run.__doc__ = f"The {stage} stage of the response (see models.incident.stages)."
+    return run
+
+
+triage = _stage("triage", "triage")
+contain = _stage("containment", "contain")
+scope = _stage("scoping", "scope")
+assess = _stage("assessment", "assess")
+draft = _stage("drafting", "draft")
+await_approval = _stage("approval", "await-approval")
+notify = _stage("notification", "notify")
+document = _stage("documentation", "document")
+PLAN = {"triage": triage, "containment": contain, "scoping": scope, "assessment": assess, "drafting": draft,
+        "approval": await_approval, "notification": notify, "documentation": document}
+assert tuple(PLAN) == STAGES, "the flow's tasks follow the lifecycle's stages"
+
+
+@flow(name="breach-response", flow_run_name="{incident_id}", log_prints=False)
 def breach_response(incident_id: str) -> list[dict[str, str]]:
-    """Triage → containment → scoping → assessment → drafting → approval → notification → documentation."""
+    """Triage → contain → scope → assess → draft → await approval → notify → document, as far as it can go."""
     logger = get_run_logger()
     results = []
     for stage in STAGES:
-        result = advance_stage(stage, incident_id)
+        result = PLAN[stage](incident_id)
         results.append(result)
         logger.info("incident %s stage %s: %s (%s)", incident_id, stage, result["outcome"], result["state"])
         if result["outcome"] == "waiting":

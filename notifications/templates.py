@@ -234,6 +234,15 @@ def _packaged_renderer() -> NoticeRenderer:
     return NoticeRenderer()
 
 
+def has_template(audience: Audience, channel: NoticeChannel, jurisdiction: str | None) -> bool:
+    """Whether the packaged templates have a variant for this audience, channel and jurisdiction."""
+    try:
+        _packaged_renderer().resolve(audience, channel, jurisdiction)
+    except NoticeTemplateNotFound:
+        return False
+    return True
+
+
 def render_notice(
     audience: Audience,
     channel: NoticeChannel,

@@ -210,3 +210,22 @@ def fire(
 
 def allowed_events(session: Session, incident: Incident) -> list[str]:
     return [e.id for e in BreachLifecycle(incident, session).allowed_events]
+
+
+# Moves off the main line: holds, going back to drafting, closing without notice, closing after notice.
+_SIDE_EVENTS = frozenset({"hold", "release", "revise", "close_no_notice", "close"})
+
+
+def main_line() -> list[tuple[str, str]]:
+    """(event, state it leads to) along the lifecycle's main line, from detection to ``notified``: read from the
+    machine's own transitions, so the response plan follows the lifecycle and never a list kept beside it."""
+    out: list[tuple[str, str]] = []
+    state = BreachLifecycle.initial_state
+    while True:
+        moves = [t for t in state.transitions if t.event not in _SIDE_EVENTS and t.target is not state]
+        if not moves:
+            return out
+        (move,) = moves
+        out.append((move.event, move.target.value))
+        state = move.target
+

@@ -81,8 +81,15 @@ def open_incident(
     return incident
 
 
+def ensure_open(incident: Incident) -> None:
+    """A closed incident's record no longer changes (its facts, people and events are what it was closed on)."""
+    if incident.status in ("closed", "closed_no_notice"):
+        raise InvalidRequest(f"{incident.id} is {incident.status}: its record no longer changes")
+
+
 def update_facts(session: Session, incident: Incident, changes: dict[str, Any], *, actor: str, reason: str) -> None:
     """Change facts (counts, elements...), validated as a whole; re-evaluates and audits the differences."""
+    ensure_open(incident)
     merged = {**incident.facts, **changes}
     facts = IncidentFacts.model_validate(merged)
     before = {k: incident.facts.get(k) for k in changes}
@@ -95,6 +102,7 @@ def update_facts(session: Session, incident: Incident, changes: dict[str, Any], 
 
 def record_event(session: Session, incident: Incident, event: Event, *, actor: str, reason: str) -> None:
     """Record a clock-moving event (append-only) and re-evaluate the obligations it moves."""
+    ensure_open(incident)
     session.add(IncidentEvent(incident_id=incident.id, type=event.type, at=event.at,
                               details=event.model_dump(mode="json", exclude={"type", "at"}), recorded_by=actor))
     facts = load_facts(incident)

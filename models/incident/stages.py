@@ -18,30 +18,28 @@ from models.audit import append_event, lock_incident
 from models.base import utcnow
 from models.db import get_engine, session_scope
 from models.incident.dossier import write_dossier
-from models.incident.lifecycle import IllegalTransition, fire
-from models.incident.models import STATES
+from models.incident.lifecycle import IllegalTransition, fire, main_line
 from models.incident.service import get_incident
 from models.notice.approval import notices_lacking_approval
 from models.notice.drafting import DraftReport, draft_notices
 from models.obligation.models import Obligation
 from models.obligation.service import reevaluate
-from models.outbox.service import SendRefused, send
+from models.outbox.service import SendRefused, live_channels, send
 from models.task.models import Evidence, PlaybookTask
 from notifications.channels import Channel
 
 FLOW_ACTOR = "breachclock (breach-response flow)"
 
 
-STAGES = ("triage", "containment", "scoping", "assessment", "drafting", "approval", "notification", "documentation")
-
-
-# The main line of the lifecycle, in order (holds and the no-notice close are off it).
-ORDER = {s: i for i, s in enumerate(s for s in STATES if s not in ("law_enforcement_hold", "closed_no_notice"))}
-
-
-# The state each stage leaves the incident in.
-REACHES = {"triage": "triaged", "containment": "contained", "scoping": "scoped", "assessment": "assessed",
-           "drafting": "awaiting_approval", "approval": "notifying", "notification": "notified"}
+# Which stage of the response makes each move of the lifecycle's main line (drafting makes two).
+STAGE_OF = {"triage": "triage", "contain": "containment", "scope": "scoping", "assess": "assessment",
+            "draft": "drafting", "submit_for_approval": "drafting", "notify": "approval",
+            "complete_notification": "notification"}
+# The plan, in the lifecycle's order, then the dossier; the state each stage leaves the incident in.
+STAGES = (*dict.fromkeys(STAGE_OF[event] for event, _ in main_line()), "documentation")
+REACHES = {STAGE_OF[event]: state for event, state in main_line()}
+# Main-line states in order (holds and the no-notice close are off it).
+ORDER = {state: i for i, state in enumerate(["detected", *(state for _, state in main_line()), "closed"])}
 
 
 @dataclass(frozen=True)
@@ -77,21 +75,21 @@ def run_stage(stage: str, incident_id: str, *, engine: Engine | None = None,
             return StageResult(stage, "already_done" if incident.status in ORDER else "waiting", incident.status,
                                f"already {incident.status}")
         try:
-            message = _STEPS[stage](session, incident)
-        except IllegalTransition as exc:
+            waiting, message = _STEPS[stage](session, incident)
+        except IllegalTransition as exc:  # a guard of the lifecycle: the move waits on people
             session.rollback()
             return StageResult(stage, "waiting", state, str(exc))
-        return StageResult(stage, "done", incident.status, message)
+        return StageResult(stage, "waiting" if waiting else "done", incident.status, message)
 
 
-def _triage(session, incident) -> str:  # type: ignore[no-untyped-def]
+def _triage(session, incident) -> tuple[bool, str]:  # type: ignore[no-untyped-def]
     tasks = session.scalar(select(func.count()).select_from(PlaybookTask)
                            .where(PlaybookTask.incident_id == incident.id))
     fire(session, incident, "triage", actor=FLOW_ACTOR,
          reason=f"incident recorded, {tasks} playbook task(s) assigned, obligations evaluated")
     # Client notices run on the shortest clock: draft them now so counsel can approve and send them early.
     urgent = draft_notices(session, incident, actor=FLOW_ACTOR, contracts_only=True)
-    return f"triaged; {tasks} playbook task(s) assigned" + (
+    return False, f"triaged; {tasks} playbook task(s) assigned" + (
         f"; client notice(s) {', '.join(n.id for n in urgent.drafted)} drafted for counsel's review: approve, "
         "then `breachclock notice send`" if urgent.drafted else "") + _refusals(urgent)
 
@@ -100,40 +98,39 @@ def _refusals(report: DraftReport) -> str:
     return "".join(f"; no notice for obligation(s) {', '.join(map(str, ids))}: {why}" for ids, why in report.refused)
 
 
-def _containment(session, incident) -> str:  # type: ignore[no-untyped-def]
+def _containment(session, incident) -> tuple[bool, str]:  # type: ignore[no-untyped-def]
     fire(session, incident, "contain", actor=FLOW_ACTOR, reason="every containment task is complete")
-    return "contained: every containment task is complete"
+    return False, "contained: every containment task is complete"
 
 
-def _scoping(session, incident) -> str:  # type: ignore[no-untyped-def]
+def _scoping(session, incident) -> tuple[bool, str]:  # type: ignore[no-untyped-def]
     fire(session, incident, "scope", actor=FLOW_ACTOR, reason="containment complete; scoping affected people")
     counts = incident.facts.get("affected") or {}
-    return f"scoping: {sum(counts.values())} affected people recorded across {len(counts)} jurisdiction(s)"
+    return False, f"scoping: {sum(counts.values())} affected people recorded across {len(counts)} jurisdiction(s)"
 
 
-def _assessment(session, incident) -> str:  # type: ignore[no-untyped-def]
+def _assessment(session, incident) -> tuple[bool, str]:  # type: ignore[no-untyped-def]
     fire(session, incident, "assess", actor=FLOW_ACTOR, reason="affected counts recorded; law applied")
     reevaluate(session, incident, actor=FLOW_ACTOR, reason="assessment")
     required = session.scalar(select(func.count()).select_from(Obligation).where(
         Obligation.incident_id == incident.id, Obligation.required.is_(True)))
-    return f"assessed: {required} obligation(s) apply"
+    return False, f"assessed: {required} obligation(s) apply"
 
 
-def _drafting(session, incident) -> str:  # type: ignore[no-untyped-def]
+def _drafting(session, incident) -> tuple[bool, str]:  # type: ignore[no-untyped-def]
     if incident.status == "assessed":
         fire(session, incident, "draft", actor=FLOW_ACTOR, reason="notice obligations apply")
     report = draft_notices(session, incident, actor=FLOW_ACTOR)
     fire(session, incident, "submit_for_approval", actor=FLOW_ACTOR, reason="notices drafted for counsel's review")
-    return f"{len(report.drafted)} notice(s) drafted for counsel's review" + _refusals(report)
+    return False, f"{len(report.drafted)} notice(s) drafted for counsel's review" + _refusals(report)
 
 
-def _approval(session, incident) -> str:  # type: ignore[no-untyped-def]
+def _approval(session, incident) -> tuple[bool, str]:  # type: ignore[no-untyped-def]
     pending = notices_lacking_approval(session, incident.id)
     if pending:
-        raise IllegalTransition(f"waiting for counsel to approve {len(pending)} notice(s): "
-                                + ", ".join(n.id for n in pending))
+        return True, f"waiting for counsel to approve {len(pending)} notice(s): " + ", ".join(n.id for n in pending)
     fire(session, incident, "notify", actor=FLOW_ACTOR, reason="counsel approved every notice")
-    return "counsel approved every notice"
+    return False, "counsel approved every notice"
 
 
 _STEPS = {"triage": _triage, "containment": _containment, "scoping": _scoping, "assessment": _assessment,
@@ -148,7 +145,7 @@ def _notification(engine: Engine, incident_id: str, channels: dict[str, Channel]
         # Duties that appeared since drafting (facts changed) get their notices now; counsel approves them.
         late = draft_notices(session, incident, actor=FLOW_ACTOR)
     try:
-        report = send(engine, incident_id, channels if channels is not None else _live_channels,
+        report = send(engine, incident_id, channels if channels is not None else live_channels,
                              actor=FLOW_ACTOR)
     except SendRefused as exc:
         return StageResult("notification", "waiting", "notifying", str(exc))
@@ -162,15 +159,6 @@ def _notification(engine: Engine, incident_id: str, channels: dict[str, Channel]
         except IllegalTransition as exc:
             return StageResult("notification", "waiting", incident.status, f"{summary}; {exc}")
         return StageResult("notification", "done", incident.status, summary)
-
-
-def _live_channels(names: list[str]) -> dict[str, Channel]:
-    from notifications.config import ChannelConfigurationError, NotificationSettings, build_channels
-
-    try:
-        return build_channels(NotificationSettings(), channels=names)
-    except ChannelConfigurationError as exc:
-        raise SendRefused(str(exc)) from None
 
 
 def _documentation(engine: Engine, incident_id: str) -> StageResult:

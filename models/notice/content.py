@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.base import utcnow
@@ -16,6 +17,7 @@ from models.client.models import Client
 from models.incident.models import Incident
 from models.notice import recipients
 from models.obligation.models import Obligation
+from notifications.templates import has_template
 from playbooks import catalog
 from playbooks.engine import NO_LAW_APPLIED
 from playbooks.facts import IncidentFacts
@@ -140,7 +142,8 @@ def plan_notices(session: Session, incident: Incident, facts: IncidentFacts, obl
             ctx = {**base, "recipient_name": None, "recipient_office": o.recipient, "regime_citation": o.citation,
                    "residents_count": count, "jurisdiction": o.jurisdiction,
                    "jurisdiction_name": jurisdiction_name(o.jurisdiction) or o.jurisdiction,
-                   "data_elements": plain_elements(elements or facts.data_elements), "steps_for_individuals": steps}
+                   "data_elements": plain_elements(elements or facts.data_elements), "steps_for_individuals": steps,
+                   "individuals_notified": _people_told(session, o)}
             drafts.append(NoticePlan(o.recipient_kind, o.recipient, None, o.jurisdiction, o.jurisdiction, o.data_set, [o],
                                  ctx, recipients.notice_channels(o.recipient_kind)))
     for (ref, data_set), group in owner_groups.items():
@@ -163,6 +166,15 @@ def plan_notices(session: Session, incident: Incident, facts: IncidentFacts, obl
         drafts.append(NoticePlan("data_owner", client.name, ref, "client", None, data_set, group, ctx,
                              recipients.notice_channels("data_owner", client=client)))
     return drafts, refused
+
+
+def _people_told(session: Session, o: Obligation) -> bool:
+    """Whether the people this regulator notice is about get a letter of their own under the same law (a letter
+    exists for where they live): a filing says so only then."""
+    people = session.scalars(select(Obligation).where(
+        Obligation.incident_id == o.incident_id, Obligation.regime == o.regime, Obligation.data_set == o.data_set,
+        Obligation.recipient_kind == "individual", Obligation.required.is_(True)))
+    return any(has_template("individual", channel, p.jurisdiction) for p in people for channel in ("postal", "email"))
 
 
 def _client_fields(client: Client) -> dict[str, Any]:

@@ -103,8 +103,9 @@ def draft_notices(session: Session, incident: Incident, *, actor: str, contracts
             continue
         if "sms" in rendered and len(rendered["sms"].text) > MAX_SMS_CHARS:
             refused.append((d.obligations, f"the SMS to {d.recipient} would be {len(rendered['sms'].text)} characters "
-                                           f"(at most {MAX_SMS_CHARS}): shorten entity.contact or the contract "
-                                           "reference, or give the client another notice channel"))
+                                           f"(at most {MAX_SMS_CHARS}): shorten entity.name, entity.contact or the "
+                                           "contract reference (breachclock update), or give the client another "
+                                           "notice channel; it is drafted again as soon as it fits"))
             continue
         notice = Notice(id=new_id("NTC"), incident_id=incident.id, audience=d.audience, recipient=d.recipient,
                         recipient_ref=d.recipient_ref, jurisdiction=d.jurisdiction, data_set=d.data_set,
@@ -199,3 +200,40 @@ def redraft(session: Session, notice_id: str, *, actor: str) -> bool:
                  reason="content re-rendered from the current facts and templates",
                  details={"notice": notice.id, "from": before, "to": notice.content_hash})
     return True
+
+
+def refresh_notices(session: Session, incident: Incident, *, actor: str) -> list[str]:
+    """After the facts changed: re-render every notice not yet being delivered; one whose content changed is
+    redrafted (counsel must approve it again: an approval binds the old content). Client notices still owed get
+    drafted. Returns the ids of the notices that changed or appeared."""
+    changed: list[str] = []
+    if incident.status in ("detected", "closed", "closed_no_notice"):
+        return changed
+    facts = load_facts(incident)
+    delivered = select(Delivery.notice_id)
+    for notice in session.scalars(select(Notice).where(Notice.incident_id == incident.id,
+                                                       Notice.id.not_in(delivered)).order_by(Notice.id)):
+        obligations = [o for o in obligations_of(session, notice.id) if o.required]
+        if not obligations:
+            continue  # no longer owed: the outbox refuses it
+        plans, refused = plan_notices(session, incident, facts, obligations)
+        if refused or len(plans) != 1:
+            continue
+        plan = plans[0]
+        plan.context["notice_date"] = notice.context.get("notice_date", plan.context["notice_date"])
+        try:
+            rendered = _render_variants(plan)
+        except NoticeTemplateNotFound:
+            continue
+        if combined_hash({c: r.content_hash for c, r in rendered.items()}) == notice.content_hash:
+            continue
+        before = notice.content_hash
+        notice.context, notice.recipient = plan.context, plan.recipient
+        _store_variants(session, notice, rendered)
+        append_event(session, incident_id=incident.id, actor=actor, action="notice_redrafted",
+                     reason="the facts changed: the notice is re-rendered and needs counsel's approval again",
+                     details={"notice": notice.id, "from": before, "to": notice.content_hash})
+        changed.append(notice.id)
+    changed += [n.id for n in draft_notices(session, incident, actor=actor, contracts_only=True).drafted]
+    return changed
+

@@ -14,6 +14,7 @@ from models.base import utcnow
 from models.client.service import resolve_clients
 from models.errors import InvalidRequest, NotFound
 from models.incident.models import Incident, load_facts, recorded_holds
+from models.notice.drafting import refresh_notices
 from models.obligation.models import Obligation, ObligationDecision
 from models.settings import get_settings
 from playbooks.engine import Decision, evaluate
@@ -79,6 +80,8 @@ def reevaluate(session: Session, incident: Incident, *, actor: str, reason: str,
     session.flush()
     append_event(session, incident_id=incident.id, actor=actor, action="obligations_evaluated", reason=reason,
                  details={"changes": changes, "as_of": now.isoformat()}, at=now)
+    # Notices follow the facts: a drafted notice whose content changed needs counsel's approval again.
+    session.info.setdefault("bc_redrafted", []).extend(refresh_notices(session, incident, actor=actor))
     return list(session.scalars(select(Obligation).where(Obligation.incident_id == incident.id)))
 
 

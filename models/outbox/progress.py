@@ -9,10 +9,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models.audit import append_event
+from models.audit import AuditEvent, append_event
 from models.incident.models import Incident, load_facts
 from models.incident.service import record_event
 from models.notice import recipients
+from models.notice.drafting import variants_of
 from models.notice.models import Notice, NoticeObligation
 from models.obligation.models import Obligation
 from models.outbox.models import Delivery
@@ -32,6 +33,9 @@ class Progress:
     failed: int
     uncertain: int
     without_contact: int
+    """Covered people no approved channel can reach (no usable postal or e-mail address): substitute notice."""
+    not_queued: int = 0
+    """Covered people who can be reached but have no delivery yet (imported since the last send)."""
     simulated: bool = False
 
     @property
@@ -45,15 +49,16 @@ def progress(session: Session, obligation: Obligation, notice: Notice) -> Progre
         Delivery.notice_id == notice.id).group_by(Delivery.status)).all())
     done = statuses.get("sent", 0) + statuses.get("simulated", 0)
     total = sum(statuses.values())
-    missing = 0
+    missing = not_queued = 0
     if notice.audience == "individual":
-        need = covered_count(session, obligation)
-        missing = max(need - total, 0)
+        need, reachable = covered_count(session, obligation, variants_of(session, notice.id))
+        missing = need - reachable
+        not_queued = max(reachable - total, 0)
         total = max(total, need)
     return Progress(total=total, done=done, prepared=statuses.get("prepared", 0),
                     pending=statuses.get("pending", 0) + statuses.get("sending", 0),
                     failed=statuses.get("failed", 0), uncertain=statuses.get("uncertain", 0),
-                    without_contact=missing, simulated=bool(statuses.get("simulated")))
+                    without_contact=missing, not_queued=not_queued, simulated=bool(statuses.get("simulated")))
 
 
 def settle(session: Session, incident: Incident, *, actor: str) -> int:
@@ -110,22 +115,33 @@ def reopen_incomplete(session: Session, incident: Incident, *, actor: str) -> in
     return reopened
 
 
+def _last_refusal(session: Session, obligation: Obligation) -> str | None:
+    """Why drafting refused this duty a notice, the last time it tried (None: not drafted yet)."""
+    refusals = [e for e in session.scalars(select(AuditEvent).where(
+        AuditEvent.incident_id == obligation.incident_id, AuditEvent.action == "notice_not_drafted")
+        .order_by(AuditEvent.seq.desc())) if obligation.id in e.details.get("obligations", [])]
+    return refusals[0].reason if refusals else None
+
+
 def obligation_state(session: Session, obligation: Obligation, now: datetime) -> dict[str, Any]:
     """Where one duty stands, for people and machines: met or not, in time or how late, delivery progress."""
     target = obligation.due or obligation.policy_due
+    suspended = obligation.due is None and "suspended" in obligation.due_text
     out: dict[str, Any] = {
         "id": obligation.id, "regime": obligation.regime, "rule": obligation.rule_key,
         "recipient": obligation.recipient, "recipient_kind": obligation.recipient_kind,
         "jurisdiction": obligation.jurisdiction, "data_set": obligation.data_set,
         "required": obligation.required, "due": obligation.due, "policy_due": obligation.policy_due,
-        "deadline_is": "law" if obligation.due else "policy" if obligation.policy_due else None,
+        "deadline_is": ("suspended" if suspended else
+                        ("contract" if obligation.regime.startswith("CONTRACT:") else "law") if obligation.due else
+                        "policy" if obligation.policy_due else None),
         "fulfilled_at": obligation.fulfilled_at, "fulfillment": obligation.fulfillment, "met": False,
         "on_time": None, "late_seconds": None, "progress": None, "counts": obligation.counts,
         "reason": obligation.reason, "citation": obligation.citation, "confidence": obligation.confidence,
     }
     if obligation.fulfilled_at is not None:
         out["met"] = obligation.fulfillment != "simulated"
-        if target is not None:
+        if target is not None and out["met"]:
             late = (obligation.fulfilled_at - target).total_seconds()
             out["on_time"], out["late_seconds"] = late <= 0, max(late, 0)
     elif target is not None and obligation.required:
@@ -137,5 +153,9 @@ def obligation_state(session: Session, obligation: Obligation, now: datetime) ->
         p = progress(session, obligation, notice)
         out["notice"] = link
         out["progress"] = {"total": p.total, "done": p.done, "prepared": p.prepared, "pending": p.pending,
-                           "failed": p.failed, "uncertain": p.uncertain, "without_contact": p.without_contact}
+                           "failed": p.failed, "uncertain": p.uncertain, "without_contact": p.without_contact,
+                           "not_queued": p.not_queued}
+    elif obligation.required and obligation.recipient_kind != "record":
+        out["notice"] = None
+        out["no_notice_reason"] = _last_refusal(session, obligation)
     return out

@@ -56,16 +56,23 @@ def covered_people(session: Session, obligation: Obligation) -> Iterator[tuple[i
         cursor.close()
 
 
-def covered_count(session: Session, obligation: Obligation) -> int:
-    """How many people a notice to people under ``obligation`` must reach (counted per distinct element set)."""
+def covered_count(session: Session, obligation: Obligation, channels: Iterable[str] = ()) -> tuple[int, int]:
+    """How many people a notice to people under ``obligation`` must reach, and how many of them ``channels`` (the
+    notice's variants) can reach; counted per distinct element and channel set, not per person."""
     scope = recipients.people_scope(obligation)
     conn = session.connection()
     m = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     as_text = "" if conn.dialect.name == "sqlite" else "::text"
     where, params = _scope_sql(scope, m, obligation.incident_id)
-    rows = conn.exec_driver_sql(f"SELECT elements{as_text}, count(*) FROM affected_people WHERE {where} "
-                                f"GROUP BY elements{as_text}", tuple(params)).all()
-    return sum(n for elements, n in rows if scope.covers(frozenset(json.loads(elements))))
+    rows = conn.exec_driver_sql(f"SELECT elements{as_text}, channels{as_text}, count(*) FROM affected_people "
+                                f"WHERE {where} GROUP BY elements{as_text}, channels{as_text}", tuple(params)).all()
+    wanted = list(channels)
+    covered = reachable = 0
+    for elements, person_channels, n in rows:
+        if scope.covers(frozenset(json.loads(elements))):
+            covered += n
+            reachable += n if recipients.person_channel(json.loads(person_channels), wanted) else 0
+    return covered, reachable
 
 
 @dataclass(frozen=True)

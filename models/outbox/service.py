@@ -143,6 +143,9 @@ def _guard(session: Session, incident: Incident, notice_ids: list[str] | None, a
             refusals.append(f"{notice.id}: only notices to clients go out before the incident is notifying "
                             f"(it is {state})")
             continue
+        if not any(o.required for o in obligations_of(session, notice.id)):
+            refusals.append(f"{notice.id}: no longer owed (the facts changed)")
+            continue
         if not is_approved(session, notice):
             refusals.append(f"{notice.id}: counsel has not approved its current content")
             continue
@@ -267,9 +270,15 @@ def _send_pending(engine: Engine, incident_id: str, channels: dict[str, Channel]
                  session.scalars(select(Notice).where(Notice.id.in_(notice_ids)))}
         rows = session.execute(select(Delivery.id, Delivery.notice_id).where(
             Delivery.notice_id.in_(notice_ids), Delivery.status == "pending")).all()
-    for delivery_id, _ in sorted(rows, key=lambda r: (order[r[1]], r[0])):
+    for number, (delivery_id, _) in enumerate(sorted(rows, key=lambda r: (order[r[1]], r[0]))):
         renew()
         with session_scope(engine) as session:
+            # A hold entered, or the incident closed, while sending stops it before the next message.
+            state = session.scalar(select(Incident.status).where(Incident.id == incident_id))
+            if state == "law_enforcement_hold" or state in CLOSED:
+                report.refused.append(f"stopped after {number} of {len(rows)}: the incident is now {state}; the "
+                                      "rest wait until it is released")
+                return
             if not claim(session, delivery_id):
                 continue
             delivery = session.get(Delivery, delivery_id)
@@ -302,3 +311,14 @@ def _send_pending(engine: Engine, incident_id: str, channels: dict[str, Channel]
             record_receipt(session, delivery, receipt, incident_id=incident_id,
                            reason=f"{message.channel}: {receipt.status} by {receipt.provider}")
         setattr(report, delivery.status, getattr(report, delivery.status) + 1)
+
+
+def live_channels(names: list[str]) -> dict[str, Channel]:
+    """The configured channels for ``names`` (the backend the settings choose); SendRefused names what is missing."""
+    from notifications.config import ChannelConfigurationError, NotificationSettings, build_channels
+
+    try:
+        return build_channels(NotificationSettings(), channels=names)
+    except ChannelConfigurationError as exc:
+        raise SendRefused(str(exc)) from None
+

@@ -37,7 +37,8 @@ def test_rejected_notice_is_redrafted_from_new_facts_and_needs_approval_again(en
     with session_scope(engine) as s:
         update_facts(s, s.get(Incident, iid), {"summary": "A laptop was stolen and later recovered."},
                                actor="a", reason="counsel's comment")
-        assert redraft(s, ids[0], actor="a") is True
+        # The facts changed: every notice not yet being delivered followed them at once.
+        assert redraft(s, ids[0], actor="a") is False
         notice = s.get(Notice, ids[0])
         assert notice.content_hash != old_hash
         assert all("later recovered" in v.text for v in variants_of(s, ids[0]).values())
@@ -45,9 +46,26 @@ def test_rejected_notice_is_redrafted_from_new_facts_and_needs_approval_again(en
     with session_scope(engine) as s, pytest.raises(IllegalTransition, match=ids[0]):
         fire(s, s.get(Incident, iid), "notify", actor="a", reason="r")
     with session_scope(engine) as s:
-        decide(s, ids[0], counsel="Jane Counsel", approve=True)
+        for nid in ids:  # every notice changed with the summary: each needs counsel again
+            decide(s, nid, counsel="Jane Counsel", approve=True)
         fire(s, s.get(Incident, iid), "notify", actor="a", reason="r")
         assert s.get(Incident, iid).status == "notifying"
+
+
+def test_approved_notices_follow_changed_facts_and_lose_their_approval(engine, open_incident) -> None:
+    from models.notice.approval import is_approved
+
+    iid, ids = _drafted(engine, open_incident)
+    with session_scope(engine) as s:
+        for nid in ids:
+            decide(s, nid, counsel="Jane Counsel", approve=True)
+    with session_scope(engine) as s:
+        update_facts(s, s.get(Incident, iid), {"affected": {"US-CA": 900, "US-TX": 250}}, actor="a",
+                     reason="forensics: more Californians")
+        ag = [n for n in s.scalars(select(Notice).where(Notice.incident_id == iid)) if "California" in n.recipient
+              and n.audience == "regulator"]
+        assert ag and all(n.context["residents_count"] == 900 for n in ag)
+        assert not any(is_approved(s, n) for n in ag)  # counsel approved the old count, not this one
 
 
 def test_rejection_needs_a_comment_and_approval_needs_counsel(engine, open_incident) -> None:

@@ -4,13 +4,15 @@ the contact details changed, or with content nobody approved. Judged at the prov
 from __future__ import annotations
 
 import json
+import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import yaml
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from models import Delivery, Incident, Notice, NoticeVariant
+from models import AuditEvent, Delivery, Incident, Notice, NoticeVariant
 from models.db import session_scope
 from tests.scenarios.harness import Scenario
 
@@ -71,6 +73,21 @@ def test_nothing_leaves_during_a_law_enforcement_hold_by_any_entry_point(small: 
     assert (small.sendgrid.deliveries, small.twilio.deliveries) == before
     assert not list((home / "outbox").rglob("*.pdf")) if (home / "outbox").exists() else True
     small.cli("release", small.incident_id, "--reason", "the FBI says notice no longer impedes the case")
+    # The approved text said the notice was not delayed; it now is, so it is redrafted and approved again.
+    small.cli("run", small.incident_id)
+    assert small.state() == "awaiting_approval"
+    assert (small.sendgrid.deliveries, small.twilio.deliveries) == before
+    from models.notice.approval import notices_lacking_approval
+
+    individual = {n.id for n in small.notices() if n.audience == "individual"}
+    with session_scope(small.engine) as s:
+        lacking = {n.id for n in notices_lacking_approval(s, small.incident_id)}
+        texts = [" ".join(v.text.split()) for v in s.scalars(select(NoticeVariant).where(
+            NoticeVariant.notice_id.in_(individual), NoticeVariant.channel == "email"))]
+    assert individual and lacking >= individual
+    assert texts and all("delayed at the request of a law enforcement agency" in t and "was not delayed" not in t
+                         for t in texts)
+    small.approve_all()
     small.cli("run", small.incident_id)
     small.hand_over()
     small.cli("run", small.incident_id)
@@ -228,3 +245,108 @@ def test_the_source_systems_record_id_recognises_a_person_whose_only_contact_cha
     assert "0 new people" in " ".join(small.scope(home / "second.csv").split())
     small.cli("run", small.incident_id)
     assert small.sendgrid.deliveries == sent
+
+
+def _notifying_with_everything_pending(small: Scenario, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Approved and notifying, nothing sent yet (a run through the simulated backend queues and refuses)."""
+    _ready_for_approval(small, home)
+    small.approve_all()
+    live = os.environ["BREACHCLOCK_CHANNEL_BACKEND"]
+    monkeypatch.setenv("BREACHCLOCK_CHANNEL_BACKEND", "memory")
+    small.cli("run", small.incident_id)
+    monkeypatch.setenv("BREACHCLOCK_CHANNEL_BACKEND", live)
+    assert small.state() == "notifying"
+
+
+def test_a_hold_that_starts_while_notices_go_out_stops_the_next_message(small: Scenario, home: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from models.incident.service import get_incident, hold
+    from models.outbox.service import live_channels, send
+
+    _notifying_with_everything_pending(small, home, monkeypatch)
+
+    class HoldAfterFirst:
+        """The live e-mail channel; the FBI calls right after the first message is accepted."""
+
+        def __init__(self, inner) -> None:  # type: ignore[no-untyped-def]
+            self.inner, self.sent = inner, 0
+
+        def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+            return getattr(self.inner, name)
+
+        def send(self, message):  # type: ignore[no-untyped-def]
+            receipt = self.inner.send(message)
+            self.sent += 1
+            if self.sent == 1:
+                with session_scope(small.engine) as s:
+                    hold(s, get_incident(s, small.incident_id), agency="FBI", actor="responder",
+                         reason="delay notice")
+            return receipt
+
+    def channels(names: list[str]):  # type: ignore[no-untyped-def]
+        built = live_channels(names)
+        built["email"] = HoldAfterFirst(built["email"])
+        return built
+
+    report = send(small.engine, small.incident_id, channels, actor="responder")
+    assert small.sendgrid.deliveries == 1, "only the message already accepted before the hold went out"
+    assert any("law_enforcement_hold" in r for r in report.refused)
+    assert small.state() == "law_enforcement_hold"
+
+
+def test_letters_and_filings_are_not_recorded_as_handed_over_inside_a_hold_unless_said(
+        small: Scenario, home: Path) -> None:
+    _ready_for_approval(small, home)
+    small.approve_all()
+    small.cli("run", small.incident_id)
+    with session_scope(small.engine) as s:
+        filing = s.scalar(select(Delivery).join(Notice).where(Notice.incident_id == small.incident_id,
+                                                              Delivery.channel == "filing",
+                                                              Delivery.status == "prepared"))
+        assert filing is not None
+        filing_id, prepared = filing.id, filing.prepared_at
+    # Before the filing existed: refused.
+    early = (prepared - timedelta(hours=1)).isoformat()
+    out = small.cli("filed", str(filing_id), "--receipt", "portal 1", "--at", early, code=1)
+    assert "before the letter or filing existed" in " ".join(out.split())
+    small.cli("hold", small.incident_id, "--agency", "FBI", "--reason", "delay notice")
+    out = small.cli("filed", str(filing_id), "--receipt", "portal 1", code=1)
+    assert "law-enforcement hold" in " ".join(out.split())
+    with session_scope(small.engine) as s:
+        assert s.get(Delivery, filing_id).status == "prepared"
+    # It was filed anyway: recorded as it happened, and the record says it was during the hold.
+    small.cli("filed", str(filing_id), "--receipt", "portal 1", "--during-hold")
+    with session_scope(small.engine) as s:
+        assert s.get(Delivery, filing_id).status == "sent"
+        actions = list(s.scalars(select(AuditEvent.action).where(AuditEvent.incident_id == small.incident_id)))
+    assert "filing_recorded_during_hold" in actions
+
+
+def test_a_notice_no_longer_owed_is_not_sent(small: Scenario, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _notifying_with_everything_pending(small, home, monkeypatch)
+    ca = next(n for n in small.notices() if n.audience == "individual" and n.jurisdiction == "US-CA")
+    # Counsel learns the Californians' data was encrypted with a key that was not taken: no state duty remains.
+    facts = home / "facts.yaml"
+    facts.write_text(yaml.safe_dump({"encrypted": True}))
+    small.cli("update", small.incident_id, str(facts), "--reason", "the disk was encrypted; the key is safe")
+    out = small.cli("notice", "send", ca.id, code=1)
+    assert "no longer owed" in " ".join(out.split())
+    assert small.sendgrid.deliveries == 0
+
+
+def test_a_closed_incident_takes_no_more_facts_events_or_people(small: Scenario, home: Path) -> None:
+    small.run_to_end(home / "extract.csv")
+    small.cli("advance", small.incident_id, "close", "--reason", "all notices delivered")
+    with session_scope(small.engine) as s:
+        events = s.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.incident_id == small.incident_id))
+    facts = home / "facts.yaml"
+    facts.write_text(yaml.safe_dump({"affected_count": 99}))
+    for args in (("update", small.incident_id, str(facts), "--reason", "late count"),
+                 ("event", small.incident_id, "determined", "--at", "2026-01-01T00:00:00Z", "--reason", "late"),
+                 ("scope", small.incident_id, str(home / "extract.csv"))):
+        out = small.cli(*args, code=1)
+        assert "no longer changes" in " ".join(out.split()), args
+    with session_scope(small.engine) as s:
+        assert s.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.incident_id == small.incident_id)) == events

@@ -117,3 +117,6 @@ def test_regulator_filings_state_that_jurisdictions_own_count(firm: Scenario, ho
             text = " ".join(next(f.text for f in filings if f.key == delivery.idempotency_key).split())
             figures = {int(x.replace(",", "")) for x in re.findall(r"(\d[\d,]*) [A-Z][A-Za-z .'-]*? residents?", text)}
             assert figures == {owed}, (n.recipient, figures, owed)
+            if n.audience == "regulator" and n.jurisdiction in ("GB", "CA"):
+                # No letter exists for these residents yet: the filing must not say they are being told.
+                assert "has not yet notified the affected individuals" in text and "sample copy" not in text
