@@ -122,14 +122,13 @@ def use_demo_home() -> Path:
 
 
 def run_demo(console: Console) -> int:
-    from breachclock.cli import _print_stages, _run_flow, obligations_table
+    from breachclock.cli.output import obligations_table, print_stages, run_flow
     from breachclock.scoping import import_records
     from models import Delivery, Notice, Obligation
     from models.audit import verify_chain
     from models.base import utcnow
     from models.db import get_engine, session_scope
-    from models.incident.lifecycle import notices_lacking_approval
-    from models.notice.approval import decide
+    from models.notice.approval import decide, notices_lacking_approval
     from models.notice.drafting import variants_of
     from models.outbox.service import send
     from notifications.config import NotificationSettings, build_channels
@@ -148,7 +147,7 @@ def run_demo(console: Console) -> int:
         incident = open_incident(s, facts, source=source, actor=DEMO_RESPONDER)
         iid = incident.id
     console.print(f"\n[bold]1. Detection[/] — opened {iid}: {facts.title}")
-    _print_stages(_run_flow(iid))
+    print_stages(run_flow(iid))
     with session_scope(engine) as s:
         urgent = [n.id for n in s.scalars(select(Notice).where(Notice.incident_id == iid))]
     for notice_id in urgent:  # the client's 24-hour notice, drafted at triage, goes out first
@@ -183,7 +182,7 @@ def run_demo(console: Console) -> int:
                                         reason="notify everyone affected whose residency is unknown, with the "
                                                "firm's US letter")
             console.print(f"  [green]✔[/] counsel decided: {o.recipient} are notified ({sum(o.counts.values())})")
-    _print_stages(_run_flow(iid))
+    print_stages(run_flow(iid))
 
     console.print(f"\n[bold]4. Counsel's approval[/] — {DEMO_COUNSEL}")
     with session_scope(engine) as s:
@@ -193,7 +192,7 @@ def run_demo(console: Console) -> int:
                           f"[dim]{', '.join(variants_of(s, n.id))} · content {n.content_hash[:12]}…[/]")
 
     console.print("\n[bold]5. Notification and documentation[/]")
-    _print_stages(_run_flow(iid))
+    print_stages(run_flow(iid))
 
     with session_scope(engine) as s:
         inc = get_incident(s, iid)

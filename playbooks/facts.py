@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -287,6 +287,16 @@ class IncidentFacts(_Strict):
     def _coherent(self) -> IncidentFacts:
         if self.determined_at is not None and self.determined_at < self.discovered_at:
             raise ValueError("determined_at is before discovered_at")
+        if self.breach_started_at and self.breach_ended_at and self.breach_ended_at < self.breach_started_at:
+            raise ValueError("breach_ended_at is before breach_started_at")
+        # A day's grace for clocks and zones; a discovery later than that is a typo that would start no clock.
+        if self.discovered_at > datetime.now(UTC) + timedelta(days=1):
+            raise ValueError("discovered_at is in the future")
+        refs = [c.id if isinstance(c, ClientTerms) else c for c in self.clients]
+        inline = {c.id for c in self.clients if isinstance(c, ClientTerms)}
+        if dupes := sorted({r for r in refs if refs.count(r) > 1}
+                           | {r for r in refs if r not in inline and r.partition("/")[0] in inline}):
+            raise ValueError(f"clients: {', '.join(dupes)} named more than once; name each client once")
         if self.encryption_key_compromised and not self.encrypted:
             raise ValueError("encryption_key_compromised is true but encrypted is false")
         roles = set(self.entity.roles)

@@ -48,6 +48,16 @@ def client_terms(client: Client) -> ClientTerms:
     )
 
 
+def upsert_clients(session: Session, terms: list[ClientTerms]) -> list[Client]:
+    """Register or update clients, all or nothing; a file naming one client twice is refused (which is meant?)."""
+    seen: set[str] = set()
+    for t in terms:
+        if t.id in seen:
+            raise InvalidRequest(f"clients: {t.id!r} is given twice; give each client once")
+        seen.add(t.id)
+    return [upsert_client(session, t) for t in terms]
+
+
 def upsert_client(session: Session, terms: ClientTerms) -> Client:
     client = session.get(Client, terms.id)
     if client is None:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from models.audit import append_event
 from models.base import new_id, utcnow
 from models.client.service import resolve_clients
-from models.errors import InvalidRequest, NotFound
+from models.errors import InvalidRequest, NotFound, Refused
 from models.incident.lifecycle import fire
 from models.incident.models import Incident, IncidentEvent, load_facts
 from models.obligation.service import reevaluate
@@ -84,7 +84,7 @@ def open_incident(
 def ensure_open(incident: Incident) -> None:
     """A closed incident's record no longer changes (its facts, people and events are what it was closed on)."""
     if incident.status in ("closed", "closed_no_notice"):
-        raise InvalidRequest(f"{incident.id} is {incident.status}: its record no longer changes")
+        raise Refused(f"{incident.id} is {incident.status}: its record no longer changes")
 
 
 def update_facts(session: Session, incident: Incident, changes: dict[str, Any], *, actor: str, reason: str) -> None:

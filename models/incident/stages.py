@@ -133,6 +133,15 @@ def _approval(session, incident) -> tuple[bool, str]:  # type: ignore[no-untyped
     return False, "counsel approved every notice"
 
 
+def approvals_let_it_continue(session, incident_id: str) -> bool:  # type: ignore[no-untyped-def]
+    """After counsel's decision: whether the response can go on now (every notice's current content approved, and
+    the incident neither held nor closed), so the flow is worth resuming."""
+    incident = get_incident(session, incident_id)
+    if incident.status == "law_enforcement_hold" or incident.status in ("closed", "closed_no_notice"):
+        return False
+    return not notices_lacking_approval(session, incident_id)
+
+
 _STEPS = {"triage": _triage, "containment": _containment, "scoping": _scoping, "assessment": _assessment,
           "drafting": _drafting, "approval": _approval}
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from models.audit import append_event
 from models.base import utcnow
 from models.client.service import resolve_clients
-from models.errors import InvalidRequest, NotFound
+from models.errors import InvalidRequest, NotFound, Refused
 from models.incident.models import Incident, load_facts, recorded_holds
 from models.notice.drafting import refresh_notices
 from models.obligation.models import Obligation, ObligationDecision
@@ -106,7 +106,7 @@ def decide_obligation(session: Session, incident: Incident, obligation_id: int, 
         Obligation.id == obligation_id, Obligation.required.is_(None)))
     if not undecided and (obligation.regime, obligation.rule_key, obligation.jurisdiction,
                           obligation.data_set) not in counsel_decisions(session, incident.id):
-        raise InvalidRequest(f"obligation {obligation_id} was decided by the rules ({obligation.reason}); "
+        raise Refused(f"obligation {obligation_id} was decided by the rules ({obligation.reason}); "
                              "only duties the rules could not settle are decided by counsel")
     session.add(ObligationDecision(incident_id=incident.id, regime=obligation.regime, rule_key=obligation.rule_key,
                                    jurisdiction=obligation.jurisdiction, data_set=obligation.data_set,

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from models.audit import append_event
 from models.base import utcnow
-from models.errors import InvalidRequest, NotFound
+from models.errors import InvalidRequest, NotFound, Refused
 from models.incident.models import Incident
 from models.task.models import Evidence, PlaybookTask
 
@@ -20,7 +20,7 @@ def complete_task(session: Session, incident: Incident, key: str, *, actor: str,
     if task is None:
         raise NotFound(f"incident {incident.id} has no task {key!r}")
     if task.status == "done":
-        raise InvalidRequest(f"task {key!r} was already completed by {task.completed_by}")
+        raise Refused(f"task {key!r} was already completed by {task.completed_by}")
     if not outcome.strip():
         raise InvalidRequest("completing a task needs an outcome")
     now = utcnow()

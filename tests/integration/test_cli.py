@@ -60,6 +60,11 @@ def test_open_shows_the_24_hour_client_obligation_in_utc_and_entity_zone(databas
         ({"clients": ["nobody-we-know"]}, "unknown client 'nobody-we-know'"),
         ({"affected": {"US-CA": -1}}, "affected.US-CA"),
         ({"surprise": 1}, "surprise: Extra inputs are not permitted"),
+        ({"discovered_at": "2099-03-02T10:00:00Z"}, "discovered_at is in the future"),
+        ({"breach_started_at": "2026-03-01T00:00:00Z", "breach_ended_at": "2026-02-01T00:00:00Z"},
+         "breach_ended_at is before breach_started_at"),
+        ({"clients": [INCIDENT["clients"][0], INCIDENT["clients"][0]]}, "acme-corp named more than once"),
+        ({"clients": [{**INCIDENT["clients"][0], "notice_channel": "sms"}]}, "clients.0: "),
     ],
 )
 def test_malformed_incident_exits_2_names_the_problem_and_changes_nothing(database_url, tmp_path, change,
@@ -136,3 +141,66 @@ def test_the_readme_minimal_incident_file_works_on_a_fresh_home(home: Path, tmp_
                and d["data_set"] == "firm-records" for d in decisions)
     result = runner.invoke(app, ["open", str(path), "--no-flow"])
     assert result.exit_code == 0, result.output
+
+
+def test_every_command_given_an_unknown_id_exits_2_with_one_line(home: Path) -> None:
+    for args in (["run", "INC-NOPE"], ["status", "INC-NOPE"], ["notice", "list", "INC-NOPE"],
+                 ["notice", "show", "NTC-NOPE"], ["notice", "send", "NTC-NOPE"], ["notice", "deliveries", "NTC-NOPE"],
+                 ["audit", "log", "INC-NOPE"], ["audit", "verify", "INC-NOPE"], ["notice", "uncertain", "INC-NOPE"],
+                 ["mailed", "INC-NOPE", "--receipt", "x"], ["hold", "INC-NOPE", "--agency", "FBI", "--reason", "r"],
+                 ["scope", "INC-NOPE"], ["task", "done", "INC-NOPE", "isolate", "--outcome", "x"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert "NOPE" in result.output and "Traceback" not in result.output, (args, result.output)
+        assert len(result.output.strip().splitlines()) == 1, (args, result.output)
+
+
+def test_a_clients_file_naming_a_client_twice_is_refused_whole(database_url: str, tmp_path: Path) -> None:
+    assert runner.invoke(app, ["status"]).exit_code == 0  # the schema exists
+    before = _table_counts(database_url)
+    clients = [{"id": "a-corp", "name": "A", "notice_contact": "legal@a.test"},
+               {"id": "b-corp", "name": "B", "notice_contact": "legal@b.test"},
+               {"id": "a-corp", "name": "A again", "notice_contact": "other@a.test"}]
+    result = runner.invoke(app, ["clients", "load", str(_write(tmp_path, {"clients": clients}, "c.yaml"))])
+    assert result.exit_code == 2 and "'a-corp' is given twice" in result.output, result.output
+    assert _table_counts(database_url) == before
+
+
+def test_an_inline_client_error_names_the_field_not_the_union(home: Path, tmp_path: Path) -> None:
+    bad = {**INCIDENT, "clients": [{**INCIDENT["clients"][0], "notice_channel": "sms"}]}
+    result = runner.invoke(app, ["obligations", str(_write(tmp_path, bad))], env={"COLUMNS": "250"})
+    assert result.exit_code == 2
+    assert "international format" in result.output
+    assert "valid string" not in result.output and "function-after" not in result.output, result.output
+
+
+def test_record_text_is_printed_as_text_never_as_markup(home: Path, tmp_path: Path) -> None:
+    odd = {**INCIDENT, "title": "Breach [bold]of[/] [link=http://x]files[/link]",
+           "clients": [{**INCIDENT["clients"][0], "name": "Acme [/] [red]Corp"}]}
+    result = runner.invoke(app, ["open", str(_write(tmp_path, odd)), "--no-flow"], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    assert "Breach [bold]of[/] [link=http://x]files[/link]" in result.output
+    iid = result.output.split("Opened ")[1].split(":")[0]
+    status = runner.invoke(app, ["status"], env={"COLUMNS": "250"})
+    assert status.exit_code == 0 and "Breach [bold]of[/]" in status.output, status.output
+    detail = runner.invoke(app, ["status", iid], env={"COLUMNS": "250"})
+    assert detail.exit_code == 0 and "Acme [/] [red]Corp" in detail.output, detail.output
+
+
+def test_global_options_version_home_and_json_views(home: Path, tmp_path: Path) -> None:
+    from importlib.metadata import version
+
+    assert runner.invoke(app, ["--version"]).output.strip() == f"breachclock {version('breachclock')}"
+    other = tmp_path / "elsewhere"  # --home overrides BREACHCLOCK_HOME (the fixture restores it afterwards)
+    opened = runner.invoke(app, ["--home", str(other), "open", str(_write(tmp_path, INCIDENT)), "--no-flow"])
+    assert opened.exit_code == 0, opened.output
+    assert (other / "breachclock.db").exists()
+    iid = opened.output.split("Opened ")[1].split(":")[0]
+    listed = json.loads(runner.invoke(app, ["--home", str(other), "status", "--json"]).output)
+    assert [i["id"] for i in listed] == [iid] and listed[0]["next_due_duty"].startswith("CONTRACT:acme-corp")
+    log = json.loads(runner.invoke(app, ["--home", str(other), "audit", "log", iid, "--json"]).output)
+    assert log[0]["seq"] == 1 and log[0]["action"] == "incident_opened"
+    rules = json.loads(runner.invoke(app, ["rules", "list", "--json"]).output)
+    assert {"regime", "version", "citation", "confidence"} <= set(rules[0])
+    report = json.loads(runner.invoke(app, ["--home", str(other), "scope", iid, "--json"]).output)
+    assert report["total"] == 501 + 250 and report["by_jurisdiction"] == {"US-CA": 501, "US-TX": 250}

@@ -1,0 +1,5 @@
+"""``python -m breachclock.cli``."""
+
+from breachclock.cli import app
+
+app()

@@ -1,0 +1,105 @@
+"""``breachclock scope``: import the affected people from an extract, and report who they are by law."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+
+from breachclock.cli.output import BadInput, console, engine, err, print_json, table
+
+app = typer.Typer()
+
+
+@app.command()
+def scope(
+    incident_id: str,
+    records_file: Annotated[Path | None, typer.Argument(help="CSV, JSON Lines or .xlsx extract of exposed records.")]
+    = None,
+    mapping: Annotated[Path | None, typer.Option(help="Column mapping YAML (overrides auto-detection).")] = None,
+    encoding: Annotated[str | None, typer.Option(help="File encoding (default UTF-8).")] = None,
+    delimiter: Annotated[str | None, typer.Option(help="CSV delimiter (default: detected).")] = None,
+    element: Annotated[list[str] | None, typer.Option(help="Data element exposed for every row (repeatable).")]
+    = None,
+    accept_rejected: Annotated[bool, typer.Option(help="Import the good rows even if some are rejected.")] = False,
+    report: Annotated[bool, typer.Option("--report", help="Print counts per jurisdiction and element combination.")]
+    = False,
+    as_json: Annotated[bool, typer.Option("--json", help="The report as JSON.")] = False,
+    via_flow: Annotated[bool, typer.Option("--flow", help="Run the chunks as Prefect tasks (the scope-records "
+                                           "flow; on Dask when BREACHCLOCK_DASK_ADDRESS is set).")] = False,
+    data_set: Annotated[str | None, typer.Option(help="The incident's data set every row belongs to (unless "
+                                                 "the file has a data_set or client column).")] = None,
+) -> None:
+    """Import the affected people (encrypted at rest), derive per-jurisdiction counts, re-evaluate the law."""
+    from breachclock.scoping import ScopingError, scoping_report
+    from models.db import session_scope
+
+    try:
+        if records_file is not None:
+            _import(incident_id, records_file, via_flow, mapping=mapping, encoding=encoding, delimiter=delimiter,
+                    elements=element or (), accept_rejected=accept_rejected, data_set=data_set)
+    except ScopingError as exc:
+        raise BadInput(str(exc)) from None
+    if not (report or as_json or records_file is None):
+        return
+    with session_scope(engine()) as session:
+        data = scoping_report(session, incident_id)
+    if as_json:
+        print_json(data)
+        return
+    console.print(table(f"People of {incident_id} by jurisdiction ({data['total']:,} in total)",
+                        ("jurisdiction", "people"), [(c, f"{n:,}") for c, n in data["by_jurisdiction"].items()]))
+    console.print(table("By exposed-element combination", ("elements", "people"),
+                        [(c, f"{n:,}") for c, n in data["by_elements"].items()]))
+    console.print(table("Covered under each law (its own definition of personal information)",
+                        ("regime", "covered", "not covered"),
+                        [(r, f"{i['covered']:,}", f"{i['not_covered']:,}") for r, i in data["regimes"].items()]))
+
+
+def _import(incident_id: str, records_file: Path, via_flow: bool, *, mapping: Path | None, **options: Any) -> None:
+    from breachclock.scoping import import_records
+    from models.db import session_scope
+    from models.incident.service import get_incident
+    from models.settings import current_actor
+
+    with session_scope(engine()) as session:
+        get_incident(session, incident_id)
+    if via_flow:
+        from flows.runtime import configure_prefect, quiet_runs
+
+        configure_prefect()
+        from flows.scoping import configured_flow
+
+        options["elements"] = list(options["elements"]) or None
+        with quiet_runs():
+            summary = configured_flow()(incident_id, str(records_file.resolve()),
+                                        mapping_file=str(mapping) if mapping else None, **options)
+        console.print(", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in summary.items() if k != "timings"))
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    try:
+        size = records_file.stat().st_size
+    except OSError as exc:
+        raise BadInput(f"{records_file}: cannot read ({exc.strerror})") from None
+    started = time.perf_counter()
+    columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TextColumn("rows"),
+               TextColumn("{task.fields[rate]}"), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as progress, session_scope(engine()) as session:
+        bar = progress.add_task("import", total=None, rate="")
+
+        def on_progress(rows: int) -> None:
+            elapsed = max(time.perf_counter() - started, 1e-6)
+            progress.update(bar, completed=rows, rate=f"{rows / elapsed:,.0f} rows/s")
+
+        result = import_records(session, incident_id, records_file, mapping_file=mapping, on_progress=on_progress,
+                                actor=current_actor(), **options)
+    elapsed = time.perf_counter() - started
+    console.print(f"{result.rows:,} rows ({size / 1e6:,.1f} MB) in {elapsed:,.1f} s "
+                  f"({result.rows / max(elapsed, 1e-6):,.0f} rows/s): {result.people_new:,} new people, "
+                  f"{result.people_merged:,} merged with earlier imports, {result.rejected:,} rejected, "
+                  f"{result.people_total:,} in total, {result.unknown_residency:,} with unknown residency"
+                  + (f"\nrow report: {escape(str(result.report_path))}" if result.report_path else ""))
