@@ -152,11 +152,12 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["BREACHCLOCK_HOME"] = str(home)
     os.environ.pop("BREACHCLOCK_DATABASE_URL", None)
     os.environ.pop("BREACHCLOCK_ENCRYPTION_KEY", None)
-    from breachclock import scoping
     from models import settings
     from models.db import get_engine, session_scope
     from models.incident.service import open_incident
     from models.person import crypto
+    from models.scoping.report import scoping_report
+    from models.scoping.store import import_records
     from playbooks.facts import IncidentFacts
 
     settings.get_settings.cache_clear()
@@ -180,13 +181,13 @@ def main(argv: list[str] | None = None) -> int:
         last[:] = [time.perf_counter(), done]
 
     with session_scope(engine) as s:
-        result = scoping.import_records(s, incident_id, extract, workers=args.workers, on_progress=progress,
+        result = import_records(s, incident_id, extract, workers=args.workers, on_progress=progress,
                                         accept_rejected=True, actor="bench")
         t_commit = time.perf_counter()
     commit_s = time.perf_counter() - t_commit
     t = time.perf_counter()
     with session_scope(engine) as s:
-        report = scoping.scoping_report(s, incident_id)
+        report = scoping_report(s, incident_id)
     report_s = time.perf_counter() - t
     draft_s, queue_s, notices, queued, without_contact = queue_notices_phase(engine, incident_id)
     pipeline = time.perf_counter() - t0

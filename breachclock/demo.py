@@ -123,7 +123,6 @@ def use_demo_home() -> Path:
 
 def run_demo(console: Console) -> int:
     from breachclock.cli.output import obligations_table, print_stages, run_flow
-    from breachclock.scoping import import_records
     from models import Delivery, Notice, Obligation
     from models.audit import verify_chain
     from models.base import utcnow
@@ -131,6 +130,7 @@ def run_demo(console: Console) -> int:
     from models.notice.approval import decide, notices_lacking_approval
     from models.notice.drafting import variants_of
     from models.outbox.service import send
+    from models.scoping.store import import_records
     from notifications.config import NotificationSettings, build_channels
 
     started = time.perf_counter()

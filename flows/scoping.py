@@ -14,21 +14,21 @@ from typing import Any
 from prefect import flow, task, unmapped
 from prefect.cache_policies import NO_CACHE
 
-from breachclock import scoping
 from models.db import get_engine, session_scope
 from models.incident.models import load_facts
 from models.incident.service import get_incident
+from models.scoping import mapping, readers, rows, store
 
 
 @task(name="plan-chunks", persist_result=False, cache_policy=NO_CACHE)
 def plan_chunks(spec: dict[str, Any]) -> list[dict[str, int]]:
-    return [asdict(c) for c in scoping.plan_chunks(scoping.ImportSpec.from_dict(spec))]
+    return [asdict(c) for c in readers.plan_chunks(readers.ImportSpec.from_dict(spec))]
 
 
 @task(name="read-and-seal-chunk", persist_result=False, cache_policy=NO_CACHE)
 def read_and_seal_chunk(spec: dict[str, Any], chunk: dict[str, int], work_dir: str) -> dict[str, Any]:
     """Parse, validate, normalise and seal one chunk; returns counts and the sealed chunk file's path."""
-    result = scoping.process_chunk(scoping.ImportSpec.from_dict(spec), scoping.Chunk(**chunk), work_dir)
+    result = rows.process_chunk(readers.ImportSpec.from_dict(spec), readers.Chunk(**chunk), work_dir)
     return asdict(result)
 
 
@@ -36,7 +36,7 @@ def read_and_seal_chunk(spec: dict[str, Any], chunk: dict[str, int], work_dir: s
 def record_people_and_counts(incident_id: str, results: list[dict[str, Any]], work_dir: str,
                              accept_rejected: bool) -> dict[str, Any]:
     with session_scope(get_engine()) as session:
-        out = scoping.commit_import(session, incident_id, [scoping.ChunkResult(**r) for r in results], work_dir,
+        out = store.commit_import(session, incident_id, [readers.ChunkResult(**r) for r in results], work_dir,
                                     accept_rejected=accept_rejected)
     summary = asdict(out)
     summary.pop("affected")  # jurisdiction counts are not personal, but the record holds them already
@@ -50,10 +50,10 @@ def scope_records(incident_id: str, path: str, mapping_file: str | None = None, 
                   ) -> dict[str, Any]:
     """Import the records at ``path`` for ``incident_id``; returns counts and the row-report path."""
     with session_scope(get_engine()) as session:
-        choice = scoping.data_set_choice(load_facts(get_incident(session, incident_id)))
-    work = scoping.new_work_dir()
+        choice = mapping.data_set_choice(load_facts(get_incident(session, incident_id)))
+    work = store.new_work_dir()
     try:
-        spec = scoping.prepare_import(path, format=format, encoding=encoding, delimiter=delimiter,
+        spec = readers.prepare_import(path, format=format, encoding=encoding, delimiter=delimiter,
                                       mapping_file=mapping_file, elements=elements or (), sheet=sheet,
                                       work_dir=work, data_sets=choice, data_set=data_set).to_dict()
         chunks = plan_chunks(spec)
@@ -61,7 +61,7 @@ def scope_records(incident_id: str, path: str, mapping_file: str | None = None, 
         results = [f.result() for f in futures]
         return record_people_and_counts(incident_id, results, str(work), accept_rejected)
     finally:
-        scoping.release_work_dir(work)
+        store.release_work_dir(work)
 
 
 def configured_flow():  # type: ignore[no-untyped-def]

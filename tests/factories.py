@@ -38,9 +38,9 @@ def finish_containment(engine, incident_id: str) -> None:  # type: ignore[no-unt
 def contained_incident_with_people(engine, tmp_path: Path, people: int,  # type: ignore[no-untyped-def]
                                    **facts) -> str:
     """An incident past containment whose extract names ``people`` Californians reachable by e-mail."""
-    from breachclock.scoping import import_records
     from models.db import session_scope
     from models.incident.service import open_incident as _open
+    from models.scoping.store import import_records
 
     with session_scope(engine) as s:
         iid = _open(s, sample_facts(affected={}, **facts), source=b"t", playbook="lost_device", actor="tester").id

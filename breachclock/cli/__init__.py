@@ -92,13 +92,13 @@ def _explain(exc: BaseException) -> tuple[str, int] | None:
     from sqlalchemy.exc import DBAPIError
     from sqlalchemy.orm.exc import StaleDataError
 
-    from breachclock.scoping import ScopingError
     from models.audit import RecordTampered
     from models.errors import InvalidRequest, NotFound, Refused
     from models.incident.lifecycle import IllegalTransition
     from models.notice.drafting import NoticeError
     from models.outbox.service import SendRefused
     from models.person.crypto import KeyError_
+    from models.scoping.errors import ScopingError
     from notifications.config import ChannelConfigurationError
 
     if isinstance(exc, ValidationError):

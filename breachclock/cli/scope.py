@@ -34,8 +34,9 @@ def scope(
                                                  "the file has a data_set or client column).")] = None,
 ) -> None:
     """Import the affected people (encrypted at rest), derive per-jurisdiction counts, re-evaluate the law."""
-    from breachclock.scoping import ScopingError, scoping_report
     from models.db import session_scope
+    from models.scoping.errors import ScopingError
+    from models.scoping.report import scoping_report
 
     try:
         if records_file is not None:
@@ -60,9 +61,9 @@ def scope(
 
 
 def _import(incident_id: str, records_file: Path, via_flow: bool, *, mapping: Path | None, **options: Any) -> None:
-    from breachclock.scoping import import_records
     from models.db import session_scope
     from models.incident.service import get_incident
+    from models.scoping.store import import_records
     from models.settings import current_actor
 
     with session_scope(engine()) as session:

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from breachclock.scoping import import_records
 from models import AuditEvent, Delivery, Incident, Notice
 from models.audit import verify_chain
 from models.db import session_scope
 from models.incident.service import open_incident
 from models.notice.approval import decide
 from models.outbox.handover import resolve_uncertain
+from models.scoping.store import import_records
 from tests.factories import finish_containment
 
 pytestmark = pytest.mark.slow

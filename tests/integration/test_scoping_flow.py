@@ -38,10 +38,10 @@ def test_scope_records_on_local_dask(tmp_path, monkeypatch):
     rows = "".join(f"P{i},Q{i},p{i}@x.com,{'TX' if i % 3 else 'NY'},ssn\n" for i in range(3000))
     rows += "P1,Q1,p1@x.com,TX,dob\n"  # a duplicate in another chunk
     (tmp_path / "x.csv").write_text("first,last,email,state,elements\n" + rows)
-    import breachclock.scoping as scoping
+    from models.scoping import readers
 
-    monkeypatch.setattr(scoping, "DEFAULT_CHUNK_BYTES", 20_000)
-    plan_defaults = scoping.plan_chunks.__kwdefaults__
+    monkeypatch.setattr(readers, "DEFAULT_CHUNK_BYTES", 20_000)
+    plan_defaults = readers.plan_chunks.__kwdefaults__
     monkeypatch.setitem(plan_defaults, "chunk_bytes", 20_000)
     with distributed.LocalCluster(n_workers=2, processes=False, dashboard_address=None) as cluster:
         monkeypatch.setenv("BREACHCLOCK_DASK_ADDRESS", cluster.scheduler_address)

@@ -12,13 +12,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from breachclock.scoping import RowsRejected, ScopingError, import_records, scoping_report
 from models import settings as bc_settings
 from models.db import get_engine, session_scope
 from models.incident.models import load_facts
 from models.incident.service import get_incident, open_incident
 from models.person import crypto
 from models.person.models import AffectedPerson
+from models.scoping.errors import RowsRejected, ScopingError
+from models.scoping.report import scoping_report
+from models.scoping.store import import_records
 from playbooks.facts import IncidentFacts
 
 HEADER = "first_name,last_name,email,phone,address,city,state,zip,country,elements\n"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from breachclock.scoping import detect_mapping, mask
+from models.scoping.mapping import detect_mapping
+from models.scoping.rows import mask
 from playbooks.jurisdictions import fold, resolve, zip_jurisdiction
 
 
