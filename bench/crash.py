@@ -40,13 +40,13 @@ def main() -> int:
     home = Path(tempfile.mkdtemp(prefix="bc-crash-"))
     os.environ["BREACHCLOCK_HOME"] = str(home)
     os.environ.pop("BREACHCLOCK_DATABASE_URL", None)
+    from breachclock.models import Delivery, Incident, Notice
+    from breachclock.models.audit import verify_chain
+    from breachclock.models.db import get_engine, session_scope
+    from breachclock.models.notice.approval import decide
+    from breachclock.models.outbox.handover import resolve_uncertain
     from sqlalchemy import select
 
-    from models import Delivery, Incident, Notice
-    from models.audit import verify_chain
-    from models.db import get_engine, session_scope
-    from models.notice.approval import decide
-    from models.outbox.handover import resolve_uncertain
     from tests.factories import contained_incident_with_people
     from tests.notifications.fakes import FakeSendGridServer
 

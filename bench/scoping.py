@@ -43,7 +43,7 @@ def zip_pools() -> dict[str, list[str]]:
     American Samoa, not Hawaii. Drawing blindly from the prefix made people listed as Guam residents
     without a state resolve (correctly, from the ZIP) to those places.
     """
-    from playbooks.jurisdictions import zip_table
+    from breachclock.playbooks.jurisdictions import zip_table
 
     prefixes, exceptions = zip_table()
     first: dict[str, str] = {}
@@ -120,10 +120,10 @@ def queue_notices_phase(engine, incident_id: str) -> tuple[float, float, int, in
 
     Returns (draft seconds, queue seconds including the commit, notices, deliveries queued, people without contact).
     """
-    from models.db import session_scope
-    from models.incident.service import get_incident
-    from models.notice.drafting import draft_notices
-    from models.outbox.queue import queue
+    from breachclock.models.db import session_scope
+    from breachclock.models.incident.service import get_incident
+    from breachclock.models.notice.drafting import draft_notices
+    from breachclock.models.outbox.queue import queue
 
     t = time.perf_counter()
     with session_scope(engine) as s:
@@ -152,13 +152,13 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["BREACHCLOCK_HOME"] = str(home)
     os.environ.pop("BREACHCLOCK_DATABASE_URL", None)
     os.environ.pop("BREACHCLOCK_ENCRYPTION_KEY", None)
-    from models import settings
-    from models.db import get_engine, session_scope
-    from models.incident.service import open_incident
-    from models.person import crypto
-    from models.scoping.report import scoping_report
-    from models.scoping.store import import_records
-    from playbooks.facts import IncidentFacts
+    from breachclock.models import settings
+    from breachclock.models.db import get_engine, session_scope
+    from breachclock.models.incident.service import open_incident
+    from breachclock.models.person import crypto
+    from breachclock.models.scoping.report import scoping_report
+    from breachclock.models.scoping.store import import_records
+    from breachclock.playbooks.facts import IncidentFacts
 
     settings.get_settings.cache_clear()
     crypto.get_sealer.cache_clear()

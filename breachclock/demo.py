@@ -29,9 +29,9 @@ import yaml
 from rich.console import Console
 from sqlalchemy import func, select
 
-from models.incident.service import get_incident, open_incident
-from models.obligation.service import decide_obligation
-from playbooks.catalog import PLAYBOOKS_DIR
+from breachclock.models.incident.service import get_incident, open_incident
+from breachclock.models.obligation.service import decide_obligation
+from breachclock.playbooks.catalog import PLAYBOOKS_DIR
 
 DEMO_RESPONDER = "Riley Chen (incident responder, scripted by the demo)"
 DEMO_COUNSEL = "Morgan Alvarez, Esq. (breach counsel, scripted by the demo)"
@@ -73,7 +73,7 @@ def _hours(delta: timedelta) -> str:
 
 
 def _sample_facts(now):  # type: ignore[no-untyped-def]
-    from playbooks.facts import IncidentFacts
+    from breachclock.playbooks.facts import IncidentFacts
 
     data = yaml.safe_load((PLAYBOOKS_DIR / "samples" / "demo-incident.yaml").read_text(encoding="utf-8"))
     # Move the sample's times to now, keeping their spacing, so the clocks shown are live.
@@ -85,11 +85,11 @@ def _sample_facts(now):  # type: ignore[no-untyped-def]
 
 def _complete_tasks(engine, iid: str, phase: str, evidence_dir: Path, console: Console) -> None:  # type: ignore[no-untyped-def]
     """The scripted responder: a note per task, hashed and recorded as the task's evidence."""
-    from models import PlaybookTask
-    from models.base import utcnow
-    from models.db import session_scope
-    from models.incident.service import get_incident
-    from models.task.service import complete_task
+    from breachclock.models import PlaybookTask
+    from breachclock.models.base import utcnow
+    from breachclock.models.db import session_scope
+    from breachclock.models.incident.service import get_incident
+    from breachclock.models.task.service import complete_task
 
     evidence_dir.mkdir(parents=True, exist_ok=True)
     with session_scope(engine) as s:
@@ -107,7 +107,7 @@ def _complete_tasks(engine, iid: str, phase: str, evidence_dir: Path, console: C
 
 def use_demo_home() -> Path:
     """Point this process at the demo's own home and database (before any setting is read)."""
-    from models.settings import get_settings
+    from breachclock.models.settings import get_settings
 
     home = get_settings().home_dir / "demo"
     os.environ["BREACHCLOCK_HOME"] = str(home)
@@ -115,7 +115,7 @@ def use_demo_home() -> Path:
     for variable in ("BREACHCLOCK_DATABASE_URL", "BREACHCLOCK_ENCRYPTION_KEY", "BREACHCLOCK_POSTAL_OUTBOX_DIR"):
         os.environ.pop(variable, None)
     get_settings.cache_clear()
-    from models.person.crypto import get_sealer
+    from breachclock.models.person.crypto import get_sealer
 
     get_sealer.cache_clear()
     return home
@@ -123,15 +123,15 @@ def use_demo_home() -> Path:
 
 def run_demo(console: Console) -> int:
     from breachclock.cli.output import obligations_table, print_stages, run_flow
-    from models import Delivery, Notice, Obligation
-    from models.audit import verify_chain
-    from models.base import utcnow
-    from models.db import get_engine, session_scope
-    from models.notice.approval import decide, notices_lacking_approval
-    from models.notice.drafting import variants_of
-    from models.outbox.service import send
-    from models.scoping.store import import_records
-    from notifications.config import NotificationSettings, build_channels
+    from breachclock.models import Delivery, Notice, Obligation
+    from breachclock.models.audit import verify_chain
+    from breachclock.models.base import utcnow
+    from breachclock.models.db import get_engine, session_scope
+    from breachclock.models.notice.approval import decide, notices_lacking_approval
+    from breachclock.models.notice.drafting import variants_of
+    from breachclock.models.outbox.service import send
+    from breachclock.models.scoping.store import import_records
+    from breachclock.notifications.config import NotificationSettings, build_channels
 
     started = time.perf_counter()
     home = use_demo_home()

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from breachclock.models.incident.stages import STAGES, run_stage
 from prefect import flow, get_run_logger, task
-
-from models.incident.stages import STAGES, run_stage
 
 
 def _is_transient(task, run, state) -> bool:  # type: ignore[no-untyped-def]

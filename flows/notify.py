@@ -6,11 +6,10 @@ It goes through the same outbox and guards as the response's notification stage
 
 from __future__ import annotations
 
+from breachclock.models.db import get_engine
+from breachclock.models.outbox.service import SendRefused, live_channels, send
+from breachclock.models.settings import current_actor
 from prefect import flow, task
-
-from models.db import get_engine
-from models.outbox.service import SendRefused, live_channels, send
-from models.settings import current_actor
 
 
 @task(name="send", task_run_name="send-{incident_id}", persist_result=False)

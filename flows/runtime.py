@@ -13,11 +13,11 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from models.settings import get_settings
+from breachclock.models.settings import get_settings
 
 
 def configure_prefect() -> None:
-    from flows import watchdog
+    from breachclock.flows import watchdog
 
     watchdog.start()  # a killed command's ephemeral Prefect server must not run on
     home = get_settings().home_dir

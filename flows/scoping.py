@@ -11,13 +11,12 @@ import os
 from dataclasses import asdict
 from typing import Any
 
+from breachclock.models.db import get_engine, session_scope
+from breachclock.models.incident.models import load_facts
+from breachclock.models.incident.service import get_incident
+from breachclock.models.scoping import mapping, readers, rows, store
 from prefect import flow, task, unmapped
 from prefect.cache_policies import NO_CACHE
-
-from models.db import get_engine, session_scope
-from models.incident.models import load_facts
-from models.incident.service import get_incident
-from models.scoping import mapping, readers, rows, store
 
 
 @task(name="plan-chunks", persist_result=False, cache_policy=NO_CACHE)

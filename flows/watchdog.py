@@ -31,7 +31,7 @@ def start() -> None:
     if not sys.platform.startswith("linux") or os.getpid() in _started:
         return
     _started[os.getpid()] = subprocess.Popen(  # noqa: S603 - our own module, our own interpreter
-        [sys.executable, "-m", "flows.watchdog", str(os.getpid())], preexec_fn=_die_with_parent,
+        [sys.executable, "-m", "breachclock.flows.watchdog", str(os.getpid())], preexec_fn=_die_with_parent,
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         cwd=str(Path(__file__).resolve().parent.parent))
 

@@ -4,15 +4,15 @@ Every model is re-exported here so ``from models import Incident`` works and
 Alembic sees the whole metadata.
 """
 
-from models.audit import AuditEvent, RecordKey
-from models.base import Base
-from models.client.models import Client, Matter
-from models.incident.models import Hold, Incident, IncidentEvent
-from models.notice.models import Approval, Notice, NoticeObligation, NoticeVariant
-from models.obligation.models import Obligation, ObligationDecision
-from models.outbox.models import Delivery, SendLease
-from models.person.models import AffectedPerson, PersonKey
-from models.task.models import Evidence, PlaybookTask
+from breachclock.models.audit import AuditEvent, RecordKey
+from breachclock.models.base import Base
+from breachclock.models.client.models import Client, Matter
+from breachclock.models.incident.models import Hold, Incident, IncidentEvent
+from breachclock.models.notice.models import Approval, Notice, NoticeObligation, NoticeVariant
+from breachclock.models.obligation.models import Obligation, ObligationDecision
+from breachclock.models.outbox.models import Delivery, SendLease
+from breachclock.models.person.models import AffectedPerson, PersonKey
+from breachclock.models.task.models import Evidence, PlaybookTask
 
 __all__ = [
     "AffectedPerson",

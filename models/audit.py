@@ -29,10 +29,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from breachclock.models.base import Base, utcnow
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, event, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
-
-from models.base import Base, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +78,7 @@ class AuditEvent(Base):
 
     def compute_hash(self) -> str:
         if self.scheme == SCHEME:
-            from models.person.crypto import get_sealer
+            from breachclock.models.person.crypto import get_sealer
 
             return get_sealer().chain_hash(self.canonical())
         return hashlib.sha256(self.canonical()).hexdigest()
@@ -238,8 +237,8 @@ def touch(session: Session, incident_id: str, *tables: str) -> None:
 
 
 def _incident_of(session: Session, obj: Any) -> str | None:
-    from models.notice.models import Notice
-    from models.obligation.models import Obligation
+    from breachclock.models.notice.models import Notice
+    from breachclock.models.obligation.models import Obligation
 
     if hasattr(obj, "incident_id"):
         return obj.incident_id
@@ -338,7 +337,7 @@ def _forget(session: Session) -> None:
 
 
 def checkpoint_dir() -> Path:
-    from models.settings import get_settings
+    from breachclock.models.settings import get_settings
 
     settings = get_settings()
     return settings.checkpoint_dir.expanduser() if settings.checkpoint_dir else settings.home_dir / "checkpoints"
@@ -351,7 +350,7 @@ def _checkpoint_body(incident_id: str, seq: int, head: str, at: str, key_id: str
 
 def write_checkpoint(incident_id: str, seq: int, head: str) -> dict[str, Any]:
     """Append a signed checkpoint of the chain head to the incident's checkpoint file (owner-only)."""
-    from models.person.crypto import get_sealer
+    from breachclock.models.person.crypto import get_sealer
 
     sealer = get_sealer()
     at = utcnow().isoformat(timespec="seconds")
@@ -370,7 +369,7 @@ def write_checkpoint(incident_id: str, seq: int, head: str) -> dict[str, Any]:
 
 def latest_checkpoint(incident_id: str) -> tuple[dict[str, Any] | None, list[str]]:
     """The verified checkpoint with the highest seq, and the problems found in the file."""
-    from models.person.crypto import get_sealer, verify_signature
+    from breachclock.models.person.crypto import get_sealer, verify_signature
 
     path = checkpoint_dir() / f"{incident_id}.jsonl"
     if not path.exists():

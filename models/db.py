@@ -14,10 +14,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from breachclock.models.base import utcnow
 from sqlalchemy import Engine, create_engine, event, select, text
 from sqlalchemy.orm import Session, sessionmaker
-
-from models.base import utcnow
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -71,11 +70,16 @@ def _engine_for(url: str) -> Engine:
     return engine
 
 
+def forget_engines() -> None:
+    """Drop the cached engines (their pools stay open until collected): the next use migrates and checks again."""
+    _engine_for.cache_clear()
+
+
 def check_key(engine: Engine) -> None:
     """The key in use must be the one the record was written with; a record with data and no key never gets a new
     one. The first use records the key's fingerprint."""
-    from models.audit import RecordKey
-    from models.person.crypto import KeyError_, get_sealer
+    from breachclock.models.audit import RecordKey
+    from breachclock.models.person.crypto import KeyError_, get_sealer
 
     with engine.begin() as conn:
         recorded = [k for (k,) in conn.execute(select(RecordKey.key_id))]
@@ -94,7 +98,7 @@ def check_key(engine: Engine) -> None:
 def get_engine(url: str | None = None) -> Engine:
     """The migrated engine for ``url`` (default: the configured database)."""
     if url is None:
-        from models.settings import get_settings
+        from breachclock.models.settings import get_settings
 
         url = get_settings().resolved_database_url()
     return _engine_for(url)

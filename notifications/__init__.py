@@ -11,6 +11,6 @@
 Importing this package loads no SDK and reads no settings.
 """
 
-from notifications.channels import Channel, DeliveryError, InMemoryChannel, OutgoingMessage, Receipt
+from breachclock.notifications.channels import Channel, DeliveryError, InMemoryChannel, OutgoingMessage, Receipt
 
 __all__ = ["Channel", "DeliveryError", "InMemoryChannel", "OutgoingMessage", "Receipt"]

@@ -14,10 +14,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
+from breachclock.notifications.channels import CHANNEL_NAMES, Channel, InMemoryChannel
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-from notifications.channels import CHANNEL_NAMES, Channel, InMemoryChannel
 
 ENV_PREFIX = "BREACHCLOCK_"
 # Used on letters written by the memory backend, so a test letter can never pass for a real one.
@@ -138,7 +137,7 @@ def _outbox_dir(settings: NotificationSettings, name: str) -> Path:
 def _memory_channel(name: str, settings: NotificationSettings) -> Channel:
     # Imported here so the memory backend never loads reportlab unless postal is asked for.
     if name in ("postal", "filing"):
-        from notifications.postal import FilingChannel, PostalLetterChannel
+        from breachclock.notifications.postal import FilingChannel, PostalLetterChannel
 
         kind = PostalLetterChannel if name == "postal" else FilingChannel
         return kind(_outbox_dir(settings, name), MEMORY_SENDER_BLOCK, simulated=True)
@@ -149,14 +148,14 @@ def _live_channel(name: str, settings: NotificationSettings) -> Channel:
     # The SDKs are imported only when a live channel is built.
     timeout = settings.provider_timeout_seconds
     if name == "email":
-        from notifications.sendgrid_email import SendGridEmailChannel
+        from breachclock.notifications.sendgrid_email import SendGridEmailChannel
 
         assert settings.sendgrid_api_key is not None and settings.email_from is not None
         return SendGridEmailChannel(
             settings.sendgrid_api_key, settings.email_from, host=settings.sendgrid_host, timeout=timeout
         )
     if name == "sms":
-        from notifications.twilio_sms import TwilioSmsChannel
+        from breachclock.notifications.twilio_sms import TwilioSmsChannel
 
         assert settings.twilio_account_sid and settings.twilio_auth_token and settings.twilio_from_number
         return TwilioSmsChannel(
@@ -167,12 +166,12 @@ def _live_channel(name: str, settings: NotificationSettings) -> Channel:
             timeout=timeout,
         )
     if name in ("postal", "filing"):
-        from notifications.postal import FilingChannel, PostalLetterChannel
+        from breachclock.notifications.postal import FilingChannel, PostalLetterChannel
 
         assert settings.postal_sender_block is not None
         kind = PostalLetterChannel if name == "postal" else FilingChannel
         return kind(_outbox_dir(settings, name), settings.postal_sender_block)
-    from notifications.pagerduty import PagerDutyChannel
+    from breachclock.notifications.pagerduty import PagerDutyChannel
 
     assert settings.pagerduty_routing_key is not None
     return PagerDutyChannel(settings.pagerduty_routing_key, url=settings.pagerduty_url, timeout=timeout)

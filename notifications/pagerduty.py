@@ -12,9 +12,7 @@ from __future__ import annotations
 import logging
 
 import httpx
-from pydantic import SecretStr
-
-from notifications.channels import (
+from breachclock.notifications.channels import (
     DeliveryError,
     OutgoingMessage,
     Receipt,
@@ -22,6 +20,7 @@ from notifications.channels import (
     parse_retry_after,
     utcnow,
 )
+from pydantic import SecretStr
 
 logger = logging.getLogger(__name__)
 

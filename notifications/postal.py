@@ -36,6 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from breachclock.notifications.channels import DeliveryError, Lookup, OutgoingMessage, Receipt, utcnow
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -43,8 +44,6 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Flowable, ListFlowable, ListItem, Paragraph, SimpleDocTemplate, Spacer
-
-from notifications.channels import DeliveryError, Lookup, OutgoingMessage, Receipt, utcnow
 
 logger = logging.getLogger(__name__)
 

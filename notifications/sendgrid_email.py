@@ -16,6 +16,15 @@ import re
 from datetime import datetime
 from email.utils import parseaddr
 
+from breachclock.notifications.channels import (
+    DeliveryError,
+    Lookup,
+    OutgoingMessage,
+    Receipt,
+    is_retryable_status,
+    parse_retry_after,
+    utcnow,
+)
 from pydantic import SecretStr
 from python_http_client.exceptions import HTTPError
 from sendgrid import SendGridAPIClient
@@ -27,16 +36,6 @@ from sendgrid.helpers.mail import (
     OpenTracking,
     To,
     TrackingSettings,
-)
-
-from notifications.channels import (
-    DeliveryError,
-    Lookup,
-    OutgoingMessage,
-    Receipt,
-    is_retryable_status,
-    parse_retry_after,
-    utcnow,
 )
 
 logger = logging.getLogger(__name__)

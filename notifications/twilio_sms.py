@@ -14,13 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import requests
-from pydantic import SecretStr
-from twilio.base.exceptions import TwilioException, TwilioRestException
-from twilio.http.http_client import TwilioHttpClient
-from twilio.http.response import Response
-from twilio.rest import Client
-
-from notifications.channels import (
+from breachclock.notifications.channels import (
     MAX_SMS_CHARS,
     DeliveryError,
     Lookup,
@@ -30,6 +24,11 @@ from notifications.channels import (
     parse_retry_after,
     utcnow,
 )
+from pydantic import SecretStr
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response
+from twilio.rest import Client
 
 logger = logging.getLogger(__name__)
 

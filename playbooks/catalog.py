@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import TypeVar
 
 import yaml
+from breachclock.playbooks.schema import ObligationRule, Regime, RegimeVersion, ResponsePlaybook
 from pydantic import BaseModel, ValidationError
-
-from playbooks.schema import ObligationRule, Regime, RegimeVersion, ResponsePlaybook
 
 PLAYBOOKS_DIR = Path(__file__).resolve().parent
 REGIMES_DIR = PLAYBOOKS_DIR / "regimes"

@@ -14,11 +14,17 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from playbooks import catalog
-from playbooks.clocks import Interval, compute_deadline, end_of_calendar_year, end_of_local_day, merge_intervals
-from playbooks.facts import ENTITY_DATA_SET, AffectedGroup, ClientTerms, IncidentFacts, ResolvedDataSet
-from playbooks.jurisdictions import UNKNOWN, covers_jurisdiction, jurisdiction_name
-from playbooks.schema import Clock, ObligationRule, Regime, RegimeVersion
+from breachclock.playbooks import catalog
+from breachclock.playbooks.clocks import (
+    Interval,
+    compute_deadline,
+    end_of_calendar_year,
+    end_of_local_day,
+    merge_intervals,
+)
+from breachclock.playbooks.facts import ENTITY_DATA_SET, AffectedGroup, ClientTerms, IncidentFacts, ResolvedDataSet
+from breachclock.playbooks.jurisdictions import UNKNOWN, covers_jurisdiction, jurisdiction_name
+from breachclock.playbooks.schema import Clock, ObligationRule, Regime, RegimeVersion
 
 START_WORDS = {
     "discovery": "discovery",

@@ -14,11 +14,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from breachclock.playbooks.catalog import data_elements
+from breachclock.playbooks.jurisdictions import jurisdiction_name
+from breachclock.playbooks.schema import EventType, Role, Sector
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
-
-from playbooks.catalog import data_elements
-from playbooks.jurisdictions import jurisdiction_name
-from playbooks.schema import EventType, Role, Sector
 
 # The data set of an incident that declares none: the entity's own data, with the entity's roles and sectors.
 ENTITY_DATA_SET = "entity"
@@ -277,7 +276,7 @@ class IncidentFacts(_Strict):
     @field_validator("playbook")
     @classmethod
     def _playbook(cls, value: str | None) -> str | None:
-        from playbooks.catalog import response_playbooks
+        from breachclock.playbooks.catalog import response_playbooks
 
         if value is not None and value not in response_playbooks():
             raise ValueError(f"unknown playbook {value!r} (known: {', '.join(response_playbooks())})")

@@ -25,7 +25,7 @@ def prefect_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def prefect_harness(prefect_home: Path) -> Iterator[None]:
     os.environ["PREFECT_HOME"] = str(prefect_home)
-    from flows.runtime import configure_prefect
+    from breachclock.flows.runtime import configure_prefect
 
     configure_prefect()
     from prefect.testing.utilities import prefect_test_harness
@@ -35,8 +35,8 @@ def prefect_harness(prefect_home: Path) -> Iterator[None]:
 
 
 def _clear_caches() -> None:
-    from models.person.crypto import get_sealer
-    from models.settings import get_settings
+    from breachclock.models.person.crypto import get_sealer
+    from breachclock.models.settings import get_settings
 
     get_settings.cache_clear()
     get_sealer.cache_clear()
@@ -72,9 +72,9 @@ def _postgres_database() -> Iterator[str]:
     try:
         yield url.set(database=name).render_as_string(hide_password=False)
     finally:
-        from models.db import _engine_for
+        from breachclock.models.db import forget_engines
 
-        _engine_for.cache_clear()
+        forget_engines()
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
@@ -99,7 +99,7 @@ def database_url(request: pytest.FixtureRequest, home: Path, monkeypatch: pytest
 
 @pytest.fixture
 def engine(database_url: str):  # type: ignore[no-untyped-def]
-    from models.db import get_engine
+    from breachclock.models.db import get_engine
 
     return get_engine(database_url)
 
@@ -107,8 +107,9 @@ def engine(database_url: str):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def open_incident(engine):  # type: ignore[no-untyped-def]
     """Open an incident (sample facts with overrides) and return its id."""
-    from models.db import session_scope
-    from models.incident.service import open_incident as _open
+    from breachclock.models.db import session_scope
+    from breachclock.models.incident.service import open_incident as _open
+
     from tests.factories import sample_facts
 
     def _make(playbook: str | None = "ransomware", **overrides) -> str:  # type: ignore[no-untyped-def]

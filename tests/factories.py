@@ -7,7 +7,7 @@ from pathlib import Path
 
 def sample_facts(**overrides):  # type: ignore[no-untyped-def]
     """A valid incident file's facts; tests override what they exercise."""
-    from playbooks.facts import IncidentFacts
+    from breachclock.playbooks.facts import IncidentFacts
 
     data = {
         "title": "Ransomware on the document management server",
@@ -22,11 +22,10 @@ def sample_facts(**overrides):  # type: ignore[no-untyped-def]
 
 def finish_containment(engine, incident_id: str) -> None:  # type: ignore[no-untyped-def]
     """A responder completes every containment task of the incident."""
+    from breachclock.models import Incident, PlaybookTask
+    from breachclock.models.db import session_scope
+    from breachclock.models.task.service import complete_task
     from sqlalchemy import select
-
-    from models import Incident, PlaybookTask
-    from models.db import session_scope
-    from models.task.service import complete_task
 
     with session_scope(engine) as s:
         inc = s.get(Incident, incident_id)
@@ -38,9 +37,9 @@ def finish_containment(engine, incident_id: str) -> None:  # type: ignore[no-unt
 def contained_incident_with_people(engine, tmp_path: Path, people: int,  # type: ignore[no-untyped-def]
                                    **facts) -> str:
     """An incident past containment whose extract names ``people`` Californians reachable by e-mail."""
-    from models.db import session_scope
-    from models.incident.service import open_incident as _open
-    from models.scoping.store import import_records
+    from breachclock.models.db import session_scope
+    from breachclock.models.incident.service import open_incident as _open
+    from breachclock.models.scoping.store import import_records
 
     with session_scope(engine) as s:
         iid = _open(s, sample_facts(affected={}, **facts), source=b"t", playbook="lost_device", actor="tester").id

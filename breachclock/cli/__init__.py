@@ -59,7 +59,7 @@ def _setup(
 
     from rich.logging import RichHandler
 
-    from models.settings import get_settings
+    from breachclock.models.settings import get_settings
 
     _DEBUG["on"] = debug
     os.umask(0o077)  # everything this process writes (database, letters, reports) is owner-only
@@ -68,7 +68,7 @@ def _setup(
     if database_url is not None:
         os.environ["BREACHCLOCK_DATABASE_URL"] = database_url
     if home is not None or database_url is not None:
-        from models.person.crypto import get_sealer
+        from breachclock.models.person.crypto import get_sealer
 
         get_settings.cache_clear()
         get_sealer.cache_clear()  # the key lives in the home
@@ -92,14 +92,14 @@ def _explain(exc: BaseException) -> tuple[str, int] | None:
     from sqlalchemy.exc import DBAPIError
     from sqlalchemy.orm.exc import StaleDataError
 
-    from models.audit import RecordTampered
-    from models.errors import InvalidRequest, NotFound, Refused
-    from models.incident.lifecycle import IllegalTransition
-    from models.notice.drafting import NoticeError
-    from models.outbox.service import SendRefused
-    from models.person.crypto import KeyError_
-    from models.scoping.errors import ScopingError
-    from notifications.config import ChannelConfigurationError
+    from breachclock.models.audit import RecordTampered
+    from breachclock.models.errors import InvalidRequest, NotFound, Refused
+    from breachclock.models.incident.lifecycle import IllegalTransition
+    from breachclock.models.notice.drafting import NoticeError
+    from breachclock.models.outbox.service import SendRefused
+    from breachclock.models.person.crypto import KeyError_
+    from breachclock.models.scoping.errors import ScopingError
+    from breachclock.notifications.config import ChannelConfigurationError
 
     if isinstance(exc, ValidationError):
         return pydantic_message("input", exc), 2

@@ -43,11 +43,11 @@ def open_cmd(
     """Validate an incident file, record the incident, start the response flow, show the obligations."""
     from sqlalchemy import select
 
-    from models import Obligation
-    from models.base import utcnow
-    from models.db import session_scope
-    from models.incident.service import open_incident
-    from models.settings import current_actor
+    from breachclock.models import Obligation
+    from breachclock.models.base import utcnow
+    from breachclock.models.db import session_scope
+    from breachclock.models.incident.service import open_incident
+    from breachclock.models.settings import current_actor
 
     facts, raw = load_incident_file(incident_file)
     with session_scope(engine()) as session:
@@ -70,10 +70,10 @@ def status(incident_id: Annotated[str | None, typer.Argument()] = None,
     """Every incident, or one incident's state, open tasks and obligations with time left."""
     from sqlalchemy import select
 
-    from models import Obligation
-    from models.base import utcnow
-    from models.db import session_scope
-    from models.incident.views import incident_detail, incidents_overview
+    from breachclock.models import Obligation
+    from breachclock.models.base import utcnow
+    from breachclock.models.db import session_scope
+    from breachclock.models.incident.views import incident_detail, incidents_overview
 
     now = utcnow()
     with session_scope(engine()) as session:
@@ -125,11 +125,11 @@ def obligations(
 ) -> None:
     """The decision record for an incident file, before anything is recorded: every regime considered, required
     or not, and why."""
-    from models.client.service import resolve_clients
-    from models.db import session_scope
-    from models.settings import get_settings
-    from playbooks.engine import evaluate
-    from playbooks.facts import ClientTerms
+    from breachclock.models.client.service import resolve_clients
+    from breachclock.models.db import session_scope
+    from breachclock.models.settings import get_settings
+    from breachclock.playbooks.engine import evaluate
+    from breachclock.playbooks.facts import ClientTerms
 
     facts, _ = load_incident_file(incident_file)
     at = instant("--as-of", as_of) or datetime.now(UTC)
@@ -154,9 +154,9 @@ def update(
 ) -> None:
     """Change an incident's facts (counts, elements, summary...): validated whole, re-evaluated, audited; notices
     whose text changes are redrafted for counsel."""
-    from models.db import session_scope
-    from models.incident.service import get_incident, update_facts
-    from models.settings import current_actor
+    from breachclock.models.db import session_scope
+    from breachclock.models.incident.service import get_incident, update_facts
+    from breachclock.models.settings import current_actor
 
     data, _ = read_structured(changes_file)
     try:
@@ -177,10 +177,10 @@ def event(
     end: Annotated[str | None, typer.Option(help="End of a law_enforcement_delay.")] = None,
 ) -> None:
     """Record a clock-moving fact; obligations are re-evaluated and the differences audited."""
-    from models.db import session_scope
-    from models.incident.service import get_incident, record_event
-    from models.settings import current_actor
-    from playbooks.facts import Event
+    from breachclock.models.db import session_scope
+    from breachclock.models.incident.service import get_incident, record_event
+    from breachclock.models.settings import current_actor
+    from breachclock.playbooks.facts import Event
 
     try:
         ev = Event.model_validate({"type": type, "at": at, "end": end, "regime": regime})
@@ -195,10 +195,10 @@ def event(
 
 
 def _move(incident_id: str, event: str, **kwargs: str) -> None:
-    from models.db import session_scope
-    from models.incident.lifecycle import fire
-    from models.incident.service import get_incident, hold, release
-    from models.settings import current_actor
+    from breachclock.models.db import session_scope
+    from breachclock.models.incident.lifecycle import fire
+    from breachclock.models.incident.service import get_incident, hold, release
+    from breachclock.models.settings import current_actor
 
     actor = current_actor()
     with session_scope(engine()) as session:
@@ -243,8 +243,8 @@ def close_no_notice(incident_id: str, reason: Annotated[str, typer.Option(help="
 @app.command()
 def run(incident_id: str) -> None:
     """Run the breach-response flow for an incident: it resumes at the first unfinished stage."""
-    from models.db import session_scope
-    from models.incident.service import get_incident
+    from breachclock.models.db import session_scope
+    from breachclock.models.incident.service import get_incident
 
     with session_scope(engine()) as session:
         get_incident(session, incident_id)  # an unknown id is bad input, not a failed flow run
@@ -256,9 +256,9 @@ def clients_load(path: Annotated[Path, typer.Argument(help="YAML/JSON: a list of
     """Register or update clients and their contractual notice terms (all or nothing)."""
     from pydantic import TypeAdapter
 
-    from models.client.service import upsert_clients
-    from models.db import session_scope
-    from playbooks.facts import ClientTerms
+    from breachclock.models.client.service import upsert_clients
+    from breachclock.models.db import session_scope
+    from breachclock.playbooks.facts import ClientTerms
 
     data, _ = read_structured(path)
     try:
@@ -278,10 +278,10 @@ def task_done(
     evidence: Annotated[list[Path] | None, typer.Option(help="Evidence file(s); hashed and recorded.")] = None,
 ) -> None:
     """Complete a playbook task, recording who, when, the outcome and hashed evidence."""
-    from models.db import session_scope
-    from models.incident.service import get_incident
-    from models.settings import current_actor
-    from models.task.service import complete_task
+    from breachclock.models.db import session_scope
+    from breachclock.models.incident.service import get_incident
+    from breachclock.models.settings import current_actor
+    from breachclock.models.task.service import complete_task
 
     items = []
     for path in evidence or []:
@@ -303,9 +303,9 @@ def obligation_decide(
     required: Annotated[bool, typer.Option("--required/--not-required", help="Owed, or not owed.")],
 ) -> None:
     """Counsel decides a duty the rules could not settle (shown as 'counsel must decide')."""
-    from models.db import session_scope
-    from models.incident.service import get_incident
-    from models.obligation.service import decide_obligation
+    from breachclock.models.db import session_scope
+    from breachclock.models.incident.service import get_incident
+    from breachclock.models.obligation.service import decide_obligation
 
     with session_scope(engine()) as session:
         decide_obligation(session, get_incident(session, incident_id), obligation_id, required=required,

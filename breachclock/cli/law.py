@@ -14,7 +14,7 @@ rules_app = typer.Typer(no_args_is_help=True, help="The law as data: regimes and
 @rules_app.command("list")
 def rules_list(as_json: Annotated[bool, typer.Option("--json", help="As JSON.")] = False) -> None:
     """Every regime with its versions, effective dates, status, confidence and citation."""
-    from playbooks.catalog import regimes
+    from breachclock.playbooks.catalog import regimes
 
     rows = [{"regime": r.id, "version": v.version, "effective_from": str(v.effective_from),
              "effective_to": str(v.effective_to) if v.effective_to else None, "status": v.status,

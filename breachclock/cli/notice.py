@@ -18,8 +18,8 @@ notice_app = typer.Typer(no_args_is_help=True, help="Notices: review, send ahead
 def notice_list(incident_id: str,
                 as_json: Annotated[bool, typer.Option("--json", help="As JSON.")] = False) -> None:
     """The incident's notices: recipient, jurisdiction, channels, approval, where delivery stands, deadline."""
-    from models.db import session_scope
-    from models.incident.views import notices_overview
+    from breachclock.models.db import session_scope
+    from breachclock.models.incident.views import notices_overview
 
     with session_scope(engine()) as session:
         rows = notices_overview(session, incident_id)
@@ -42,12 +42,12 @@ def notice_show(notice_id: str) -> None:
 
     The variants are also written to files (text, and HTML for e-mail) under the incident's report folder.
     """
-    from models import Notice
-    from models.db import session_scope
-    from models.errors import NotFound
-    from models.incident.dossier import dossier_dir
-    from models.notice.approval import is_approved
-    from models.notice.drafting import render_variant, variants_of, verify_notice
+    from breachclock.models import Notice
+    from breachclock.models.db import session_scope
+    from breachclock.models.errors import NotFound
+    from breachclock.models.incident.dossier import dossier_dir
+    from breachclock.models.notice.approval import is_approved
+    from breachclock.models.notice.drafting import render_variant, variants_of, verify_notice
 
     with session_scope(engine()) as session:
         n = session.get(Notice, notice_id)
@@ -86,8 +86,8 @@ def notice_deliveries(notice_id: str,
                       as_json: Annotated[bool, typer.Option("--json", help="As JSON.")] = False) -> None:
     """Each delivery of a notice: channel, status, attempts, the provider's id or the hand-over receipt (a person
     is shown by number, never by name)."""
-    from models.db import session_scope
-    from models.incident.views import deliveries_of
+    from breachclock.models.db import session_scope
+    from breachclock.models.incident.views import deliveries_of
 
     with session_scope(engine()) as session:
         rows = deliveries_of(session, notice_id)
@@ -106,10 +106,10 @@ def notice_deliveries(notice_id: str,
 def notice_send(notice_id: str) -> None:
     """Send one approved notice now, ahead of the others (a client's 24-hour notice), through the same guards, as a
     run of the ``send-notices`` flow."""
-    from flows.runtime import configure_prefect, quiet_runs
-    from models import Notice
-    from models.db import session_scope
-    from models.errors import NotFound
+    from breachclock.flows.runtime import configure_prefect, quiet_runs
+    from breachclock.models import Notice
+    from breachclock.models.db import session_scope
+    from breachclock.models.errors import NotFound
 
     with session_scope(engine()) as session:
         notice = session.get(Notice, notice_id)
@@ -117,7 +117,7 @@ def notice_send(notice_id: str) -> None:
             raise NotFound(f"no notice {notice_id!r}")
         incident_id = notice.incident_id
     configure_prefect()
-    from flows.notify import send_notices
+    from breachclock.flows.notify import send_notices
 
     with quiet_runs():
         outcome = send_notices(incident_id, [notice_id])
@@ -131,9 +131,9 @@ def notice_uncertain(incident_id: str,
                      as_json: Annotated[bool, typer.Option("--json", help="As JSON.")] = False) -> None:
     """Deliveries an interruption left in doubt that the provider could not settle: check each with the provider,
     then `notice resolve` it."""
-    from models.db import session_scope
-    from models.incident.service import get_incident
-    from models.outbox.reconcile import doubtful
+    from breachclock.models.db import session_scope
+    from breachclock.models.incident.service import get_incident
+    from breachclock.models.outbox.reconcile import doubtful
 
     with session_scope(engine()) as session:
         get_incident(session, incident_id)
@@ -158,9 +158,9 @@ def notice_resolve(
     provider_id: Annotated[str | None, typer.Option(help="The provider's message id, when delivered.")] = None,
 ) -> None:
     """Settle a delivery left uncertain by an interruption (never resent without a person deciding)."""
-    from models.db import session_scope
-    from models.outbox.handover import resolve_uncertain
-    from models.settings import current_actor
+    from breachclock.models.db import session_scope
+    from breachclock.models.outbox.handover import resolve_uncertain
+    from breachclock.models.settings import current_actor
 
     with session_scope(engine()) as session:
         status = resolve_uncertain(session, delivery_id, delivered=delivered, actor=current_actor(), reason=reason,
@@ -171,9 +171,9 @@ def notice_resolve(
 @notice_app.command("redraft")
 def notice_redraft(notice_id: str) -> None:
     """Re-render a notice from the current facts and templates (it then needs counsel's approval again)."""
-    from models.db import session_scope
-    from models.notice.drafting import redraft
-    from models.settings import current_actor
+    from breachclock.models.db import session_scope
+    from breachclock.models.notice.drafting import redraft
+    from breachclock.models.settings import current_actor
 
     with session_scope(engine()) as session:
         changed = redraft(session, notice_id, actor=current_actor())
@@ -189,10 +189,10 @@ def approve(
     resume: Annotated[bool, typer.Option("--resume/--no-resume", help="Resume the flow afterwards.")] = True,
 ) -> None:
     """Record counsel's decision on a notice's exact content; resumes the flow when nothing else waits on counsel."""
-    from models import Notice
-    from models.db import session_scope
-    from models.incident.stages import approvals_let_it_continue
-    from models.notice.approval import decide, notices_lacking_approval
+    from breachclock.models import Notice
+    from breachclock.models.db import session_scope
+    from breachclock.models.incident.stages import approvals_let_it_continue
+    from breachclock.models.notice.approval import decide, notices_lacking_approval
 
     with session_scope(engine()) as session:
         decide(session, notice_id, counsel=counsel, approve=not reject, comment=comment)
@@ -214,9 +214,9 @@ def filed(
         "--during-hold", help="It was filed while a law-enforcement hold was in effect (the record says so).")] = False,
 ) -> None:
     """Record that a person filed a prepared regulator, agency or media notice (portal, mail, press release)."""
-    from models.db import session_scope
-    from models.outbox.handover import record_filing
-    from models.settings import current_actor
+    from breachclock.models.db import session_scope
+    from breachclock.models.outbox.handover import record_filing
+    from breachclock.models.settings import current_actor
 
     when = instant("--at", at)
     with session_scope(engine()) as session:
@@ -234,9 +234,9 @@ def mailed(
     ] = False,
 ) -> None:
     """Record that the incident's prepared letters were handed to the mail (each counts as sent from then)."""
-    from models.db import session_scope
-    from models.outbox.handover import record_mailing
-    from models.settings import current_actor
+    from breachclock.models.db import session_scope
+    from breachclock.models.outbox.handover import record_mailing
+    from breachclock.models.settings import current_actor
 
     when = instant("--at", at)
     with session_scope(engine()) as session:

@@ -64,7 +64,7 @@ def pydantic_message(source: str, exc: ValidationError) -> str:
 
 def read_structured(path: Path) -> tuple[dict[str, Any], bytes]:
     """A YAML or JSON mapping, bounded and strictly parsed (see :mod:`playbooks.documents`)."""
-    from playbooks.documents import DocumentError, read_document
+    from breachclock.playbooks.documents import DocumentError, read_document
 
     try:
         data, raw = read_document(path)
@@ -76,7 +76,7 @@ def read_structured(path: Path) -> tuple[dict[str, Any], bytes]:
 
 
 def load_incident_file(path: Path):  # type: ignore[no-untyped-def]
-    from playbooks.facts import IncidentFacts
+    from breachclock.playbooks.facts import IncidentFacts
 
     data, raw = read_structured(path)
     try:
@@ -99,17 +99,17 @@ def instant(option: str, value: str | None) -> datetime | None:
 
 
 def engine():  # type: ignore[no-untyped-def]
-    from models.db import get_engine
+    from breachclock.models.db import get_engine
 
     return get_engine()
 
 
 def run_flow(incident_id: str) -> list[dict[str, str]]:
     """The breach-response flow for one incident, on the configured Prefect API."""
-    from flows.runtime import configure_prefect, quiet_runs
+    from breachclock.flows.runtime import configure_prefect, quiet_runs
 
     configure_prefect()
-    from flows.breach_response import breach_response
+    from breachclock.flows.breach_response import breach_response
 
     with quiet_runs():
         return breach_response(incident_id)
@@ -142,7 +142,7 @@ def when(due: datetime | None, tz: str) -> str:
 def _policy_left(o: Any, now: datetime) -> str:
     """A duty with no fixed legal deadline shows the firm's own target (computed once by the engine), labelled
     as policy, never as law."""
-    from playbooks.clocks import humanize_delta
+    from breachclock.playbooks.clocks import humanize_delta
 
     target = o.policy_due
     return f"[dim]policy: {humanize_delta(target - now)}[/]" if target else "—"
@@ -150,7 +150,7 @@ def _policy_left(o: Any, now: datetime) -> str:
 
 def _met(o: Any) -> str:
     """How and when a duty was discharged, against its deadline (or the firm's target, as policy)."""
-    from playbooks.clocks import humanize_delta
+    from breachclock.playbooks.clocks import humanize_delta
 
     how = getattr(o, "fulfillment", None) or "met"
     if how == "simulated":
@@ -167,7 +167,7 @@ def _met(o: Any) -> str:
 
 def obligations_table(rows: list[Any], now: datetime, title: str, *, show_not_required: bool = False) -> Table:
     """Duties (stored obligations or the engine's decisions), soonest first as given."""
-    from playbooks.clocks import humanize_delta
+    from breachclock.playbooks.clocks import humanize_delta
 
     table = Table(title=escape(title), show_lines=False, expand=True)
     for col in ("regime", "recipient", "due (entity zone / UTC)", "time left", "why"):

@@ -16,9 +16,9 @@ audit_app = typer.Typer(no_args_is_help=True, help="The keyed, hash-chained audi
 def audit_verify(incident_id: str) -> None:
     """Recompute the incident's keyed chain, check it against its last signed checkpoint, check the record tables
     and the database's protective triggers against it; name every problem (exit 1)."""
-    from models.audit import checkpoint_dir, verify_chain
-    from models.db import session_scope
-    from models.incident.service import get_incident
+    from breachclock.models.audit import checkpoint_dir, verify_chain
+    from breachclock.models.db import session_scope
+    from breachclock.models.incident.service import get_incident
 
     with session_scope(engine()) as session:
         get_incident(session, incident_id)
@@ -40,8 +40,8 @@ def audit_log(incident_id: str,
               as_json: Annotated[bool, typer.Option("--json", help="As JSON, with each event's details.")] = False
               ) -> None:
     """The incident's audit trail: who did what, when, and why."""
-    from models.db import session_scope
-    from models.incident.views import audit_log as events
+    from breachclock.models.db import session_scope
+    from breachclock.models.incident.views import audit_log as events
 
     with session_scope(engine()) as session:
         rows = events(session, incident_id)

@@ -34,9 +34,9 @@ def scope(
                                                  "the file has a data_set or client column).")] = None,
 ) -> None:
     """Import the affected people (encrypted at rest), derive per-jurisdiction counts, re-evaluate the law."""
-    from models.db import session_scope
-    from models.scoping.errors import ScopingError
-    from models.scoping.report import scoping_report
+    from breachclock.models.db import session_scope
+    from breachclock.models.scoping.errors import ScopingError
+    from breachclock.models.scoping.report import scoping_report
 
     try:
         if records_file is not None:
@@ -61,18 +61,18 @@ def scope(
 
 
 def _import(incident_id: str, records_file: Path, via_flow: bool, *, mapping: Path | None, **options: Any) -> None:
-    from models.db import session_scope
-    from models.incident.service import get_incident
-    from models.scoping.store import import_records
-    from models.settings import current_actor
+    from breachclock.models.db import session_scope
+    from breachclock.models.incident.service import get_incident
+    from breachclock.models.scoping.store import import_records
+    from breachclock.models.settings import current_actor
 
     with session_scope(engine()) as session:
         get_incident(session, incident_id)
     if via_flow:
-        from flows.runtime import configure_prefect, quiet_runs
+        from breachclock.flows.runtime import configure_prefect, quiet_runs
 
         configure_prefect()
-        from flows.scoping import configured_flow
+        from breachclock.flows.scoping import configured_flow
 
         options["elements"] = list(options["elements"]) or None
         with quiet_runs():

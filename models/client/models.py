@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from breachclock.models.base import Base, utcnow
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
-
-from models.base import Base, utcnow
 
 
 class Client(Base):

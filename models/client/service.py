@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+from breachclock.models.client.models import Client, Matter
+from breachclock.models.errors import InvalidRequest
+from breachclock.playbooks.facts import ClientTerms
 from sqlalchemy.orm import Session
-
-from models.client.models import Client, Matter
-from models.errors import InvalidRequest
-from playbooks.facts import ClientTerms
 
 
 def resolve_clients(session: Session, refs: list[str | ClientTerms], *, register: bool = False) -> list[ClientTerms]:

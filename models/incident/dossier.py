@@ -7,18 +7,17 @@ import hashlib
 import json
 from pathlib import Path
 
+from breachclock.models.audit import AuditEvent, verify_chain
+from breachclock.models.base import utcnow
+from breachclock.models.incident.service import get_incident
+from breachclock.models.notice.drafting import obligations_of, variants_of
+from breachclock.models.notice.models import Approval, Notice
+from breachclock.models.obligation.models import Obligation
+from breachclock.models.outbox.models import Delivery
+from breachclock.models.settings import get_settings
+from breachclock.models.task.models import Evidence, PlaybookTask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-
-from models.audit import AuditEvent, verify_chain
-from models.base import utcnow
-from models.incident.service import get_incident
-from models.notice.drafting import obligations_of, variants_of
-from models.notice.models import Approval, Notice
-from models.obligation.models import Obligation
-from models.outbox.models import Delivery
-from models.settings import get_settings
-from models.task.models import Evidence, PlaybookTask
 
 
 def dossier_dir(incident_id: str) -> Path:

@@ -16,17 +16,16 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
+from breachclock.models.audit import append_event
+from breachclock.models.base import utcnow
+from breachclock.models.incident.models import Hold, Incident
+from breachclock.models.notice.approval import notices_lacking_approval
+from breachclock.models.notice.models import Notice
+from breachclock.models.obligation.models import Obligation
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from statemachine import State, StateMachine
 from statemachine.exceptions import TransitionNotAllowed
-
-from models.audit import append_event
-from models.base import utcnow
-from models.incident.models import Hold, Incident
-from models.notice.approval import notices_lacking_approval
-from models.notice.models import Notice
-from models.obligation.models import Obligation
 
 
 class IllegalTransition(Exception):
@@ -91,7 +90,7 @@ class BreachLifecycle(StateMachine):
         return ok
 
     def containment_done(self) -> bool:
-        from models.task.models import PlaybookTask
+        from breachclock.models.task.models import PlaybookTask
 
         open_tasks = self.session.scalar(
             select(func.count())

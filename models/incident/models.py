@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from breachclock.models.base import Base, utcnow
+from breachclock.playbooks.clocks import Interval
+from breachclock.playbooks.facts import IncidentFacts
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-
-from models.base import Base, utcnow
-from playbooks.clocks import Interval
-from playbooks.facts import IncidentFacts
 
 STATES = (
     "detected",

@@ -10,19 +10,18 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
+from breachclock.models.audit import append_event
+from breachclock.models.base import new_id, utcnow
+from breachclock.models.client.service import resolve_clients
+from breachclock.models.errors import InvalidRequest, NotFound, Refused
+from breachclock.models.incident.lifecycle import fire
+from breachclock.models.incident.models import Incident, IncidentEvent, load_facts
+from breachclock.models.obligation.service import reevaluate
+from breachclock.models.settings import current_actor
+from breachclock.models.task.models import PlaybookTask
+from breachclock.playbooks import catalog
+from breachclock.playbooks.facts import Event, IncidentFacts
 from sqlalchemy.orm import Session
-
-from models.audit import append_event
-from models.base import new_id, utcnow
-from models.client.service import resolve_clients
-from models.errors import InvalidRequest, NotFound, Refused
-from models.incident.lifecycle import fire
-from models.incident.models import Incident, IncidentEvent, load_facts
-from models.obligation.service import reevaluate
-from models.settings import current_actor
-from models.task.models import PlaybookTask
-from playbooks import catalog
-from playbooks.facts import Event, IncidentFacts
 
 
 def get_incident(session: Session, incident_id: str) -> Incident:

@@ -12,21 +12,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from breachclock.models.audit import append_event, lock_incident
+from breachclock.models.base import utcnow
+from breachclock.models.db import get_engine, session_scope
+from breachclock.models.incident.dossier import write_dossier
+from breachclock.models.incident.lifecycle import IllegalTransition, fire, main_line
+from breachclock.models.incident.service import get_incident
+from breachclock.models.notice.approval import notices_lacking_approval
+from breachclock.models.notice.drafting import DraftReport, draft_notices
+from breachclock.models.obligation.models import Obligation
+from breachclock.models.obligation.service import reevaluate
+from breachclock.models.outbox.service import SendRefused, live_channels, send
+from breachclock.models.task.models import Evidence, PlaybookTask
+from breachclock.notifications.channels import Channel
 from sqlalchemy import Engine, func, select
-
-from models.audit import append_event, lock_incident
-from models.base import utcnow
-from models.db import get_engine, session_scope
-from models.incident.dossier import write_dossier
-from models.incident.lifecycle import IllegalTransition, fire, main_line
-from models.incident.service import get_incident
-from models.notice.approval import notices_lacking_approval
-from models.notice.drafting import DraftReport, draft_notices
-from models.obligation.models import Obligation
-from models.obligation.service import reevaluate
-from models.outbox.service import SendRefused, live_channels, send
-from models.task.models import Evidence, PlaybookTask
-from notifications.channels import Channel
 
 FLOW_ACTOR = "breachclock (breach-response flow)"
 

@@ -10,21 +10,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from breachclock.models.audit import AuditEvent
+from breachclock.models.errors import NotFound
+from breachclock.models.incident.lifecycle import allowed_events
+from breachclock.models.incident.models import Incident
+from breachclock.models.incident.service import get_incident
+from breachclock.models.notice.approval import notices_lacking_approval
+from breachclock.models.notice.drafting import obligations_of, variants_of
+from breachclock.models.notice.models import Notice
+from breachclock.models.obligation.models import Obligation
+from breachclock.models.outbox.models import Delivery
+from breachclock.models.outbox.progress import obligation_state
+from breachclock.models.task.models import PlaybookTask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-
-from models.audit import AuditEvent
-from models.errors import NotFound
-from models.incident.lifecycle import allowed_events
-from models.incident.models import Incident
-from models.incident.service import get_incident
-from models.notice.approval import notices_lacking_approval
-from models.notice.drafting import obligations_of, variants_of
-from models.notice.models import Notice
-from models.obligation.models import Obligation
-from models.outbox.models import Delivery
-from models.outbox.progress import obligation_state
-from models.task.models import PlaybookTask
 
 
 def incidents_overview(session: Session, now: datetime) -> list[dict[str, Any]]:

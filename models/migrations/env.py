@@ -1,15 +1,14 @@
 """Alembic environment: runs on the connection handed over by ``models.db.migrate``."""
 
 from alembic import context
+from breachclock.models import Base
 from sqlalchemy import create_engine
-
-from models import Base
 
 config = context.config
 connection = config.attributes.get("connection")
 
 if connection is None:  # invoked from the alembic CLI
-    from models.settings import get_settings
+    from breachclock.models.settings import get_settings
 
     connectable = create_engine(get_settings().resolved_database_url())
     with connectable.connect() as connection:

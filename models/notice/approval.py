@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from breachclock.models.audit import AuditEvent, append_event
+from breachclock.models.notice.drafting import NoticeError, variants_of, verify_notice
+from breachclock.models.notice.models import Approval, Notice
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-
-from models.audit import AuditEvent, append_event
-from models.notice.drafting import NoticeError, variants_of, verify_notice
-from models.notice.models import Approval, Notice
 
 
 def notices_lacking_approval(session: Session, incident_id: str) -> list[Notice]:

@@ -9,19 +9,18 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from breachclock.models.base import utcnow
+from breachclock.models.client.models import Client
+from breachclock.models.incident.models import Incident
+from breachclock.models.notice import recipients
+from breachclock.models.obligation.models import Obligation
+from breachclock.notifications.templates import has_template
+from breachclock.playbooks import catalog
+from breachclock.playbooks.engine import NO_LAW_APPLIED
+from breachclock.playbooks.facts import IncidentFacts
+from breachclock.playbooks.jurisdictions import UNKNOWN, jurisdiction_name
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-
-from models.base import utcnow
-from models.client.models import Client
-from models.incident.models import Incident
-from models.notice import recipients
-from models.obligation.models import Obligation
-from notifications.templates import has_template
-from playbooks import catalog
-from playbooks.engine import NO_LAW_APPLIED
-from playbooks.facts import IncidentFacts
-from playbooks.jurisdictions import UNKNOWN, jurisdiction_name
 
 SAMPLE_RECIPIENT = "[Recipient name]"
 

@@ -21,18 +21,15 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
-from models.audit import AuditEvent, append_event
-from models.base import new_id
-from models.incident.models import Incident, load_facts
-from models.notice.content import NoticePlan, plan_notices
-from models.notice.models import Notice, NoticeObligation, NoticeVariant
-from models.obligation.models import Obligation
-from models.outbox.models import Delivery
-from notifications.channels import MAX_SMS_CHARS
-from notifications.templates import (
+from breachclock.models.audit import AuditEvent, append_event
+from breachclock.models.base import new_id
+from breachclock.models.incident.models import Incident, load_facts
+from breachclock.models.notice.content import NoticePlan, plan_notices
+from breachclock.models.notice.models import Notice, NoticeObligation, NoticeVariant
+from breachclock.models.obligation.models import Obligation
+from breachclock.models.outbox.models import Delivery
+from breachclock.notifications.channels import MAX_SMS_CHARS
+from breachclock.notifications.templates import (
     NoticeTemplateNotFound,
     RenderedNotice,
     content_hash,
@@ -40,7 +37,9 @@ from notifications.templates import (
     render_snapshot,
     version_of,
 )
-from playbooks.jurisdictions import jurisdiction_name
+from breachclock.playbooks.jurisdictions import jurisdiction_name
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 
 class NoticeError(ValueError):

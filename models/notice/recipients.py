@@ -15,12 +15,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from breachclock.models import Client, Obligation
+from breachclock.playbooks import catalog
+from breachclock.playbooks.engine import NO_LAW_APPLIED
+from breachclock.playbooks.jurisdictions import covers_jurisdiction
 from sqlalchemy.orm import Session
-
-from models import Client, Obligation
-from playbooks import catalog
-from playbooks.engine import NO_LAW_APPLIED
-from playbooks.jurisdictions import covers_jurisdiction
 
 HANDOVER_AUDIENCES = frozenset({"regulator", "cra", "media"})
 # Written notice first (every statute accepts it), then e-mail; SMS is not a notice to a person under the laws.

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from breachclock.models.base import Base, utcnow
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
-
-from models.base import Base, utcnow
 
 
 class Obligation(Base):

@@ -6,18 +6,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from breachclock.models.audit import append_event
+from breachclock.models.base import utcnow
+from breachclock.models.client.service import resolve_clients
+from breachclock.models.errors import InvalidRequest, NotFound, Refused
+from breachclock.models.incident.models import Incident, load_facts, recorded_holds
+from breachclock.models.notice.drafting import refresh_notices
+from breachclock.models.obligation.models import Obligation, ObligationDecision
+from breachclock.models.settings import get_settings
+from breachclock.playbooks.engine import Decision, evaluate
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-
-from models.audit import append_event
-from models.base import utcnow
-from models.client.service import resolve_clients
-from models.errors import InvalidRequest, NotFound, Refused
-from models.incident.models import Incident, load_facts, recorded_holds
-from models.notice.drafting import refresh_notices
-from models.obligation.models import Obligation, ObligationDecision
-from models.settings import get_settings
-from playbooks.engine import Decision, evaluate
 
 
 def decisions_for(session: Session, incident: Incident, as_of: datetime) -> list[Decision]:

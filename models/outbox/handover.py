@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from breachclock.models.audit import append_event
+from breachclock.models.base import utcnow
+from breachclock.models.incident.service import get_incident
+from breachclock.models.notice.models import Notice
+from breachclock.models.outbox.machine import move
+from breachclock.models.outbox.models import Delivery
+from breachclock.models.outbox.progress import settle
+from breachclock.models.outbox.service import SendRefused
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-
-from models.audit import append_event
-from models.base import utcnow
-from models.incident.service import get_incident
-from models.notice.models import Notice
-from models.outbox.machine import move
-from models.outbox.models import Delivery
-from models.outbox.progress import settle
-from models.outbox.service import SendRefused
 
 
 def _handover(session: Session, deliveries: list[Delivery], *, actor: str, receipt: str, at: datetime,

@@ -18,13 +18,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from breachclock.models.audit import note_delivery
+from breachclock.models.outbox.models import Delivery
+from breachclock.notifications.channels import Receipt
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 from statemachine import State, StateMachine
-
-from models.audit import note_delivery
-from models.outbox.models import Delivery
-from notifications.channels import Receipt
 
 
 class IllegalDeliveryMove(Exception):

@@ -5,16 +5,15 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from breachclock.models.notice import recipients
+from breachclock.models.notice.content import person_content
+from breachclock.models.notice.drafting import render_variant, variants_of
+from breachclock.models.notice.models import Notice
+from breachclock.models.outbox.models import Delivery
+from breachclock.models.person.crypto import get_sealer
+from breachclock.models.person.models import AffectedPerson
+from breachclock.notifications.channels import OutgoingMessage
 from sqlalchemy.orm import Session
-
-from models.notice import recipients
-from models.notice.content import person_content
-from models.notice.drafting import render_variant, variants_of
-from models.notice.models import Notice
-from models.outbox.models import Delivery
-from models.person.crypto import get_sealer
-from models.person.models import AffectedPerson
-from notifications.channels import OutgoingMessage
 
 
 def _name(fields: dict[str, Any]) -> str | None:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from breachclock.models.base import Base, utcnow
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
-
-from models.base import Base, utcnow
 
 DELIVERY_STATUSES = ("pending", "sending", "sent", "prepared", "simulated", "failed", "uncertain")
 _DELIVERY_STATUSES_SQL = ", ".join(f"'{s}'" for s in DELIVERY_STATUSES)

@@ -6,20 +6,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from breachclock.models.audit import AuditEvent, append_event
+from breachclock.models.incident.models import Incident, load_facts
+from breachclock.models.incident.service import record_event
+from breachclock.models.notice import recipients
+from breachclock.models.notice.drafting import variants_of
+from breachclock.models.notice.models import Notice, NoticeObligation
+from breachclock.models.obligation.models import Obligation
+from breachclock.models.outbox.models import Delivery
+from breachclock.models.outbox.queue import covered_count
+from breachclock.playbooks.engine import NO_LAW_APPLIED
+from breachclock.playbooks.facts import Event
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-
-from models.audit import AuditEvent, append_event
-from models.incident.models import Incident, load_facts
-from models.incident.service import record_event
-from models.notice import recipients
-from models.notice.drafting import variants_of
-from models.notice.models import Notice, NoticeObligation
-from models.obligation.models import Obligation
-from models.outbox.models import Delivery
-from models.outbox.queue import covered_count
-from playbooks.engine import NO_LAW_APPLIED
-from playbooks.facts import Event
 
 
 @dataclass(frozen=True)

@@ -8,17 +8,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from breachclock.models.audit import append_event
+from breachclock.models.base import utcnow
+from breachclock.models.incident.models import Incident
+from breachclock.models.notice import recipients
+from breachclock.models.notice.drafting import obligations_of, variants_of
+from breachclock.models.notice.models import Notice
+from breachclock.models.obligation.models import Obligation
+from breachclock.models.outbox.models import Delivery
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
-
-from models.audit import append_event
-from models.base import utcnow
-from models.incident.models import Incident
-from models.notice import recipients
-from models.notice.drafting import obligations_of, variants_of
-from models.notice.models import Notice
-from models.obligation.models import Obligation
-from models.outbox.models import Delivery
 
 
 def _scope_sql(scope: recipients.PeopleScope, marker: str, incident_id: str) -> tuple[str, list[Any]]:

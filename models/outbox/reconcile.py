@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from breachclock.models.db import session_scope
+from breachclock.models.notice.models import Notice
+from breachclock.models.outbox.machine import move, record_receipt
+from breachclock.models.outbox.messages import message_for
+from breachclock.models.outbox.models import Delivery
+from breachclock.notifications.channels import Channel, Lookup
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
-
-from models.db import session_scope
-from models.notice.models import Notice
-from models.outbox.machine import move, record_receipt
-from models.outbox.messages import message_for
-from models.outbox.models import Delivery
-from notifications.channels import Channel, Lookup
 
 
 def reconcile(engine: Engine, incident_id: str, channels: dict[str, Channel]) -> int:

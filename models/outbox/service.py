@@ -33,26 +33,25 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from breachclock.models.audit import append_event, lock_incident, verify_chain
+from breachclock.models.base import utcnow
+from breachclock.models.db import session_scope
+from breachclock.models.incident.models import Incident
+from breachclock.models.incident.service import get_incident
+from breachclock.models.notice.approval import is_approved
+from breachclock.models.notice.drafting import obligations_of, variants_of, verify_notice
+from breachclock.models.notice.models import Notice
+from breachclock.models.obligation.models import Obligation
+from breachclock.models.outbox.machine import claim, move, record_receipt
+from breachclock.models.outbox.messages import message_for, message_hash
+from breachclock.models.outbox.models import Delivery, SendLease
+from breachclock.models.outbox.progress import settle
+from breachclock.models.outbox.queue import queue
+from breachclock.models.outbox.reconcile import reconcile
+from breachclock.notifications.channels import Channel, DeliveryError
+from breachclock.playbooks import catalog
 from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session
-
-from models.audit import append_event, lock_incident, verify_chain
-from models.base import utcnow
-from models.db import session_scope
-from models.incident.models import Incident
-from models.incident.service import get_incident
-from models.notice.approval import is_approved
-from models.notice.drafting import obligations_of, variants_of, verify_notice
-from models.notice.models import Notice
-from models.obligation.models import Obligation
-from models.outbox.machine import claim, move, record_receipt
-from models.outbox.messages import message_for, message_hash
-from models.outbox.models import Delivery, SendLease
-from models.outbox.progress import settle
-from models.outbox.queue import queue
-from models.outbox.reconcile import reconcile
-from notifications.channels import Channel, DeliveryError
-from playbooks import catalog
 
 # Order notices go out in: the data owner and regulators that must hear first, then people, then the rest.
 SEND_ORDER = {"data_owner": 0, "regulator": 1, "individual": 2, "cra": 3, "media": 4}
@@ -315,7 +314,7 @@ def _send_pending(engine: Engine, incident_id: str, channels: dict[str, Channel]
 
 def live_channels(names: list[str]) -> dict[str, Channel]:
     """The configured channels for ``names`` (the backend the settings choose); SendRefused names what is missing."""
-    from notifications.config import ChannelConfigurationError, NotificationSettings, build_channels
+    from breachclock.notifications.config import ChannelConfigurationError, NotificationSettings, build_channels
 
     try:
         return build_channels(NotificationSettings(), channels=names)

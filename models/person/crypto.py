@@ -21,14 +21,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from breachclock.models.settings import get_settings
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
-from models.settings import get_settings
 
 logger = logging.getLogger(__name__)
 

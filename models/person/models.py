@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from breachclock.models.base import Base, utcnow
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
-
-from models.base import Base, utcnow
 
 
 class AffectedPerson(Base):

@@ -9,12 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from breachclock.models.scoping.errors import ScopingError
+from breachclock.playbooks import catalog
+from breachclock.playbooks.documents import DocumentError, read_document
+from breachclock.playbooks.facts import IncidentFacts
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from models.scoping.errors import ScopingError
-from playbooks import catalog
-from playbooks.documents import DocumentError, read_document
-from playbooks.facts import IncidentFacts
 
 Format = Literal["csv", "jsonl", "xlsx"]
 

@@ -19,8 +19,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from models.scoping.errors import ScopingError
-from models.scoping.mapping import (
+from breachclock.models.scoping.errors import ScopingError
+from breachclock.models.scoping.mapping import (
     MAX_COLUMNS,
     ColumnMapping,
     DataSetChoice,
@@ -30,7 +30,7 @@ from models.scoping.mapping import (
     load_mapping_file,
     merge_mapping,
 )
-from playbooks.facts import ENTITY_DATA_SET
+from breachclock.playbooks.facts import ENTITY_DATA_SET
 
 DEFAULT_CHUNK_BYTES = 4 << 20  # ~37k rows of a typical extract: keeps 2 workers evenly busy to the end
 DEFAULT_CHUNK_ROWS = 50_000

@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from breachclock.models.incident.models import load_facts
+from breachclock.models.incident.service import get_incident
+from breachclock.playbooks import catalog
+from breachclock.playbooks.engine import coverage
+from breachclock.playbooks.jurisdictions import UNKNOWN
 from sqlalchemy.orm import Session
-
-from models.incident.models import load_facts
-from models.incident.service import get_incident
-from playbooks import catalog
-from playbooks.engine import coverage
-from playbooks.jurisdictions import UNKNOWN
 
 # --- report ------------------------------------------------------------------------------------
 

@@ -11,11 +11,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from models.person.crypto import get_sealer
-from models.scoping.mapping import FALSE_WORDS, FIELDS, TRUE_WORDS, element_code
-from models.scoping.readers import Chunk, ChunkResult, ImportSpec, read_rows
-from playbooks.facts import ENTITY_DATA_SET
-from playbooks.jurisdictions import UNKNOWN, fold, resolve
+from breachclock.models.person.crypto import get_sealer
+from breachclock.models.scoping.mapping import FALSE_WORDS, FIELDS, TRUE_WORDS, element_code
+from breachclock.models.scoping.readers import Chunk, ChunkResult, ImportSpec, read_rows
+from breachclock.playbooks.facts import ENTITY_DATA_SET
+from breachclock.playbooks.jurisdictions import UNKNOWN, fold, resolve
 
 MAX_CELL = 4096
 

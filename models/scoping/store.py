@@ -16,19 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Text, cast, func, select, update
-from sqlalchemy.orm import Session
-
-from models.audit import lock_incident, touch
-from models.base import utcnow
-from models.incident.models import load_facts
-from models.incident.service import ensure_open, get_incident, update_facts
-from models.outbox.progress import reopen_incomplete
-from models.person.crypto import get_sealer
-from models.person.models import AffectedPerson, PersonKey
-from models.scoping.errors import RowsRejected
-from models.scoping.mapping import data_set_choice
-from models.scoping.readers import (
+from breachclock.models.audit import lock_incident, touch
+from breachclock.models.base import utcnow
+from breachclock.models.incident.models import load_facts
+from breachclock.models.incident.service import ensure_open, get_incident, update_facts
+from breachclock.models.outbox.progress import reopen_incomplete
+from breachclock.models.person.crypto import get_sealer
+from breachclock.models.person.models import AffectedPerson, PersonKey
+from breachclock.models.scoping.errors import RowsRejected
+from breachclock.models.scoping.mapping import data_set_choice
+from breachclock.models.scoping.readers import (
     DEFAULT_CHUNK_BYTES,
     DEFAULT_CHUNK_ROWS,
     Chunk,
@@ -37,10 +34,12 @@ from models.scoping.readers import (
     plan_chunks,
     prepare_import,
 )
-from models.scoping.rows import channels_of, merge_fields, problems_path, process_chunk
-from models.settings import current_actor, get_settings
-from playbooks.facts import AffectedGroup
-from playbooks.jurisdictions import UNKNOWN
+from breachclock.models.scoping.rows import channels_of, merge_fields, problems_path, process_chunk
+from breachclock.models.settings import current_actor, get_settings
+from breachclock.playbooks.facts import AffectedGroup
+from breachclock.playbooks.jurisdictions import UNKNOWN
+from sqlalchemy import Text, cast, func, select, update
+from sqlalchemy.orm import Session
 
 REPORT_COLUMNS = ("row", "column", "severity", "problem", "value")
 

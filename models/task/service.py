@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from breachclock.models.audit import append_event
+from breachclock.models.base import utcnow
+from breachclock.models.errors import InvalidRequest, NotFound, Refused
+from breachclock.models.incident.models import Incident
+from breachclock.models.task.models import Evidence, PlaybookTask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-
-from models.audit import append_event
-from models.base import utcnow
-from models.errors import InvalidRequest, NotFound, Refused
-from models.incident.models import Incident
-from models.task.models import Evidence, PlaybookTask
 
 
 def complete_task(session: Session, incident: Incident, key: str, *, actor: str, outcome: str,

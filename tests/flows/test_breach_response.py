@@ -11,15 +11,15 @@ import time
 from pathlib import Path
 
 import pytest
+from breachclock.models import AuditEvent, Delivery, Incident, Notice
+from breachclock.models.audit import verify_chain
+from breachclock.models.db import session_scope
+from breachclock.models.incident.service import open_incident
+from breachclock.models.notice.approval import decide
+from breachclock.models.outbox.handover import resolve_uncertain
+from breachclock.models.scoping.store import import_records
 from sqlalchemy import func, select
 
-from models import AuditEvent, Delivery, Incident, Notice
-from models.audit import verify_chain
-from models.db import session_scope
-from models.incident.service import open_incident
-from models.notice.approval import decide
-from models.outbox.handover import resolve_uncertain
-from models.scoping.store import import_records
 from tests.factories import finish_containment
 
 pytestmark = pytest.mark.slow
@@ -48,8 +48,8 @@ def _actions(engine, iid: str) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 def test_flow_waits_on_people_and_resumes_to_notified(prefect_harness, home, tmp_path) -> None:
-    from flows.breach_response import breach_response
-    from models.db import get_engine
+    from breachclock.flows.breach_response import breach_response
+    from breachclock.models.db import get_engine
 
     engine = get_engine()
     from tests.factories import sample_facts
@@ -87,7 +87,8 @@ def _run_cli(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
 def test_sigkill_mid_notification_then_rerun_resumes_without_repeating(prefect_home, home, tmp_path) -> None:
     import json
 
-    from models.db import get_engine
+    from breachclock.models.db import get_engine
+
     from tests.factories import contained_incident_with_people
     from tests.notifications.fakes import FakeSendGridServer
 
@@ -162,7 +163,8 @@ def _children(pid: int) -> list[tuple[int, str]]:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the watchdog needs Linux's PR_SET_PDEATHSIG")
 def test_a_killed_command_leaves_no_prefect_server_running(home, tmp_path) -> None:
-    from models.db import get_engine
+    from breachclock.models.db import get_engine
+
     from tests.factories import contained_incident_with_people
 
     iid = contained_incident_with_people(get_engine(), tmp_path, 2)
@@ -190,7 +192,8 @@ def test_concurrent_runs_of_one_incident_serialise_cleanly(database_url, prefect
     """Three `run`s at once: no traceback, each e-mail sent once, one queueing, a chain that verifies."""
     import json
 
-    from models.db import get_engine
+    from breachclock.models.db import get_engine
+
     from tests.factories import contained_incident_with_people
     from tests.notifications.fakes import FakeSendGridServer
 

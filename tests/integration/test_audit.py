@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from breachclock.models import AuditEvent
+from breachclock.models.audit import verify_chain
+from breachclock.models.db import session_scope
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner
 
 from breachclock.cli import app
-from models import AuditEvent
-from models.audit import verify_chain
-from models.db import session_scope
 
 runner = CliRunner()
 
@@ -42,7 +42,7 @@ def test_database_refuses_update_and_delete(engine, open_incident, statement: st
 def test_other_records_are_append_only_too(engine, open_incident, table: str, verb: str) -> None:
     from datetime import UTC, datetime
 
-    from models import Approval, Evidence, IncidentEvent, Notice, ObligationDecision
+    from breachclock.models import Approval, Evidence, IncidentEvent, Notice, ObligationDecision
 
     iid = open_incident()
     now = datetime.now(UTC)

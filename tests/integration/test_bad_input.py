@@ -176,7 +176,7 @@ def test_a_utf16_extract_leaves_no_plaintext_copy_behind(record, tmp_path, home)
 
 
 def test_a_killed_imports_work_directory_is_removed_at_the_next_start(record, home) -> None:
-    from models.scoping.store import new_work_dir, release_work_dir
+    from breachclock.models.scoping.store import new_work_dir, release_work_dir
 
     stale = home / "scoping" / "work-stale"
     stale.mkdir(parents=True)

@@ -105,7 +105,7 @@ def test_obligations_json_is_the_decision_record(home, tmp_path) -> None:
 
 
 def test_rules_list_shows_every_regime(home) -> None:
-    from playbooks.catalog import regimes
+    from breachclock.playbooks.catalog import regimes
 
     result = runner.invoke(app, ["rules", "list"], env={"COLUMNS": "300"})
     assert result.exit_code == 0
@@ -144,6 +144,8 @@ def test_the_readme_minimal_incident_file_works_on_a_fresh_home(home: Path, tmp_
 
 
 def test_every_command_given_an_unknown_id_exits_2_with_one_line(home: Path) -> None:
+    first = runner.invoke(app, ["status"])  # a fresh home: the new key is announced, once, with its back-up advice
+    assert first.exit_code == 0 and "generated a new encryption key" in first.output, first.output
     for args in (["run", "INC-NOPE"], ["status", "INC-NOPE"], ["notice", "list", "INC-NOPE"],
                  ["notice", "show", "NTC-NOPE"], ["notice", "send", "NTC-NOPE"], ["notice", "deliveries", "NTC-NOPE"],
                  ["audit", "log", "INC-NOPE"], ["audit", "verify", "INC-NOPE"], ["notice", "uncertain", "INC-NOPE"],

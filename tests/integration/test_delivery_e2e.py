@@ -8,20 +8,20 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from breachclock.models import Delivery, Incident, Notice
+from breachclock.models.db import session_scope
+from breachclock.models.incident.service import open_incident
+from breachclock.models.incident.stages import STAGES, run_stage
+from breachclock.models.notice.approval import decide
+from breachclock.models.outbox.handover import resolve_uncertain
+from breachclock.models.outbox.queue import queue
+from breachclock.models.outbox.service import SendRefused, send
+from breachclock.notifications.config import NotificationSettings, build_channels
 from pydantic import SecretStr
 from sqlalchemy import select
 from typer.testing import CliRunner
 
 from breachclock.cli import app
-from models import Delivery, Incident, Notice
-from models.db import session_scope
-from models.incident.service import open_incident
-from models.incident.stages import STAGES, run_stage
-from models.notice.approval import decide
-from models.outbox.handover import resolve_uncertain
-from models.outbox.queue import queue
-from models.outbox.service import SendRefused, send
-from notifications.config import NotificationSettings, build_channels
 from tests.factories import contained_incident_with_people
 from tests.notifications.fakes import FakeSendGridServer
 
@@ -150,7 +150,7 @@ def test_an_approved_client_notice_goes_out_at_triage_and_is_not_sent_again(engi
         decide(s, notice_id, counsel="Jane Counsel", approve=True)
     assert send(engine, iid, channels, actor="t", notice_ids=[notice_id]).sent == 1
     with session_scope(engine) as s:
-        from models import Obligation
+        from breachclock.models import Obligation
 
         contract = s.scalars(select(Obligation).where(Obligation.incident_id == iid,
                                                       Obligation.regime == "CONTRACT:acme-corp")).one()

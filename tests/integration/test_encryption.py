@@ -5,10 +5,9 @@ from __future__ import annotations
 import stat
 
 import pytest
+from breachclock.models.person import crypto
+from breachclock.models.settings import get_settings
 from cryptography.fernet import Fernet
-
-from models.person import crypto
-from models.settings import get_settings
 
 
 def test_key_is_generated_once_owner_only(home) -> None:
@@ -50,11 +49,11 @@ def _cli(*args: str):  # type: ignore[no-untyped-def]
 
 
 def _fresh_process_caches() -> None:
-    from models.db import _engine_for
+    from breachclock.models.db import forget_engines
 
     get_settings.cache_clear()
     crypto.get_sealer.cache_clear()
-    _engine_for.cache_clear()
+    forget_engines()
 
 
 def test_a_lost_key_is_never_regenerated_over_existing_data(database_url, home, open_incident) -> None:

@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from breachclock.models import AuditEvent, Hold, Incident
+from breachclock.models.db import session_scope
+from breachclock.models.incident.lifecycle import IllegalTransition, allowed_events, fire
+from breachclock.models.incident.service import hold, release
+from breachclock.models.notice.approval import decide
+from breachclock.models.notice.drafting import draft_notices
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
-from models import AuditEvent, Hold, Incident
-from models.db import session_scope
-from models.incident.lifecycle import IllegalTransition, allowed_events, fire
-from models.incident.service import hold, release
-from models.notice.approval import decide
-from models.notice.drafting import draft_notices
 from tests.factories import finish_containment
 
 

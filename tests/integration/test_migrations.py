@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-
-from models import Base
+from breachclock.models import Base
 
 
 def test_migrated_schema_matches_the_models(engine) -> None:
@@ -19,11 +18,10 @@ def test_a_record_from_before_notice_variants_upgrades_and_its_notices_must_be_r
     text and approval, and sending it is refused until it is redrafted (no template snapshot was kept)."""
     from alembic import command
     from alembic.config import Config
+    from breachclock.models import Notice
+    from breachclock.models.db import MIGRATIONS_DIR, migrate, session_scope
+    from breachclock.models.notice.drafting import verify_notice
     from sqlalchemy import create_engine, text
-
-    from models import Notice
-    from models.db import MIGRATIONS_DIR, migrate, session_scope
-    from models.notice.drafting import verify_notice
 
     engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
     cfg = Config()
@@ -46,7 +44,7 @@ def test_a_record_from_before_notice_variants_upgrades_and_its_notices_must_be_r
                           "'abc', 'h1', '{}', :n)"), {"n": now})
         conn.execute(text("INSERT INTO approvals (notice_id, content_hash, decision, counsel, decided_at) VALUES "
                           "('NTC-OLD', 'h1', 'approved', 'Jane', :n)"), {"n": now})
-    from models.db import make_engine
+    from breachclock.models.db import make_engine
 
     engine.dispose()
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")  # the engine breachclock uses: foreign keys on

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from breachclock.models import AuditEvent, Incident, Notice
+from breachclock.models.db import session_scope
+from breachclock.models.incident.lifecycle import IllegalTransition, fire
+from breachclock.models.incident.service import update_facts
+from breachclock.models.notice.approval import decide
+from breachclock.models.notice.drafting import NoticeError, draft_notices, redraft, variants_of
 from sqlalchemy import select
 from typer.testing import CliRunner
 
 from breachclock.cli import app
-from models import AuditEvent, Incident, Notice
-from models.db import session_scope
-from models.incident.lifecycle import IllegalTransition, fire
-from models.incident.service import update_facts
-from models.notice.approval import decide
-from models.notice.drafting import NoticeError, draft_notices, redraft, variants_of
 
 
 def _drafted(engine, open_incident) -> tuple[str, list[str]]:  # type: ignore[no-untyped-def]
@@ -53,7 +53,7 @@ def test_rejected_notice_is_redrafted_from_new_facts_and_needs_approval_again(en
 
 
 def test_approved_notices_follow_changed_facts_and_lose_their_approval(engine, open_incident) -> None:
-    from models.notice.approval import is_approved
+    from breachclock.models.notice.approval import is_approved
 
     iid, ids = _drafted(engine, open_incident)
     with session_scope(engine) as s:

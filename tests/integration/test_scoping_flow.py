@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-
-from models import settings as bc_settings
-from models.db import get_engine, session_scope
-from models.incident.models import load_facts
-from models.incident.service import get_incident, open_incident
-from models.person import crypto
-from playbooks.facts import IncidentFacts
+from breachclock.models import settings as bc_settings
+from breachclock.models.db import get_engine, session_scope
+from breachclock.models.incident.models import load_facts
+from breachclock.models.incident.service import get_incident, open_incident
+from breachclock.models.person import crypto
+from breachclock.playbooks.facts import IncidentFacts
 
 
 @pytest.mark.slow
@@ -22,12 +21,11 @@ def test_scope_records_on_local_dask(tmp_path, monkeypatch):
     monkeypatch.setenv("BREACHCLOCK_DATABASE_URL", "sqlite:///" + str(tmp_path / "t.db"))
     bc_settings.get_settings.cache_clear()
     crypto.get_sealer.cache_clear()
-    from flows.runtime import configure_prefect, quiet_runs
+    from breachclock.flows.runtime import configure_prefect, quiet_runs
 
     configure_prefect()
+    from breachclock.flows.scoping import configured_flow
     from prefect.testing.utilities import prefect_test_harness
-
-    from flows.scoping import configured_flow
 
     engine = get_engine()
     facts = IncidentFacts.model_validate({
@@ -38,7 +36,7 @@ def test_scope_records_on_local_dask(tmp_path, monkeypatch):
     rows = "".join(f"P{i},Q{i},p{i}@x.com,{'TX' if i % 3 else 'NY'},ssn\n" for i in range(3000))
     rows += "P1,Q1,p1@x.com,TX,dob\n"  # a duplicate in another chunk
     (tmp_path / "x.csv").write_text("first,last,email,state,elements\n" + rows)
-    from models.scoping import readers
+    from breachclock.models.scoping import readers
 
     monkeypatch.setattr(readers, "DEFAULT_CHUNK_BYTES", 20_000)
     plan_defaults = readers.plan_chunks.__kwdefaults__

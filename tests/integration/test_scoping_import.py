@@ -8,20 +8,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from breachclock.models import settings as bc_settings
+from breachclock.models.db import get_engine, session_scope
+from breachclock.models.incident.models import load_facts
+from breachclock.models.incident.service import get_incident, open_incident
+from breachclock.models.person import crypto
+from breachclock.models.person.models import AffectedPerson
+from breachclock.models.scoping.errors import RowsRejected, ScopingError
+from breachclock.models.scoping.report import scoping_report
+from breachclock.models.scoping.store import import_records
+from breachclock.playbooks.facts import IncidentFacts
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
-
-from models import settings as bc_settings
-from models.db import get_engine, session_scope
-from models.incident.models import load_facts
-from models.incident.service import get_incident, open_incident
-from models.person import crypto
-from models.person.models import AffectedPerson
-from models.scoping.errors import RowsRejected, ScopingError
-from models.scoping.report import scoping_report
-from models.scoping.store import import_records
-from playbooks.facts import IncidentFacts
 
 HEADER = "first_name,last_name,email,phone,address,city,state,zip,country,elements\n"
 

@@ -13,19 +13,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from breachclock.models import AuditEvent, Notice
+from breachclock.models.audit import checkpoint_dir, verify_chain
+from breachclock.models.db import session_scope
+from breachclock.models.incident.stages import STAGES, run_stage
+from breachclock.models.notice.approval import decide
+from breachclock.models.outbox.service import SendRefused, send
+from breachclock.notifications.config import NotificationSettings, build_channels
 from pydantic import SecretStr
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner
 
 from breachclock.cli import app
-from models import AuditEvent, Notice
-from models.audit import checkpoint_dir, verify_chain
-from models.db import session_scope
-from models.incident.stages import STAGES, run_stage
-from models.notice.approval import decide
-from models.outbox.service import SendRefused, send
-from notifications.config import NotificationSettings, build_channels
 from tests.factories import contained_incident_with_people
 from tests.notifications.fakes import FakeSendGridServer
 
@@ -239,7 +239,7 @@ def test_a_deleted_checkpoint_file_is_named(engine, notified) -> None:
 def test_a_template_edited_after_approval_changes_nothing_sent(engine, notified, home, tmp_path, sendgrid) -> None:
     """Sending renders from the snapshot counsel approved, never from the files: an upgrade between approval
     and sending cannot change a letter."""
-    from notifications.templates import TEMPLATE_DIR
+    from breachclock.notifications.templates import TEMPLATE_DIR
 
     (tmp_path / "b").mkdir()
     iid2 = contained_incident_with_people(engine, tmp_path / "b", 2)
@@ -285,7 +285,7 @@ def test_the_application_can_run_as_a_postgresql_role_that_owns_nothing(home, mo
         pytest.skip(f"cannot create roles on this server: {type(exc).__name__}")
     url = make_url(base).set(database=name)
     try:
-        from models.db import _engine_for, get_engine
+        from breachclock.models.db import forget_engines, get_engine
 
         owner_engine = get_engine(url.set(username=owner).render_as_string(hide_password=False))
         with owner_engine.begin() as conn:  # the grants the README gives
@@ -294,9 +294,10 @@ def test_the_application_can_run_as_a_postgresql_role_that_owns_nothing(home, mo
             conn.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {app_role}"))
         app_url = url.set(username=app_role).render_as_string(hide_password=False)
         monkeypatch.setenv("BREACHCLOCK_DATABASE_URL", app_url)
-        _engine_for.cache_clear()
+        forget_engines()
         engine = get_engine(app_url)
-        from models.incident.service import open_incident
+        from breachclock.models.incident.service import open_incident
+
         from tests.factories import sample_facts
 
         with session_scope(engine) as s:
@@ -311,9 +312,9 @@ def test_the_application_can_run_as_a_postgresql_role_that_owns_nothing(home, mo
         with session_scope(engine) as s:
             assert verify_chain(s, iid).ok
     finally:
-        from models.db import _engine_for
+        from breachclock.models.db import forget_engines
 
-        _engine_for.cache_clear()
+        forget_engines()
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             conn.execute(text(f"DROP ROLE IF EXISTS {app_role}"))

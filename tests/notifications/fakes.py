@@ -1,8 +1,8 @@
 """Local fakes of SendGrid, Twilio and PagerDuty that speak their APIs over HTTP.
 
 Each fake is an ``http.server`` on 127.0.0.1 (an ephemeral port) in a daemon
-thread. It checks what the real API checks and our contract specs
-(``/work/shared/contracts``) require — path, auth header, content type,
+thread. It checks what the real API checks and the providers'
+published OpenAPI specs require — path, auth header, content type,
 required fields — records every request, counts accepted deliveries, and can
 be told to misbehave for the next requests: answer a status (500, 429 with
 ``Retry-After``, 400), answer late (client timeouts), or accept the message

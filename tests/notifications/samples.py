@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from notifications.channels import OutgoingMessage
+from breachclock.notifications.channels import OutgoingMessage
 
 # Personal data the tests plant in messages, to check it never leaks into errors or logs.
 RECIPIENT_EMAIL = "jane.doe.secret@example.test"

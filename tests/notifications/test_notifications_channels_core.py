@@ -6,8 +6,8 @@ import pickle
 from datetime import UTC, datetime
 
 import pytest
+from breachclock.notifications.channels import Channel, DeliveryError, InMemoryChannel, Receipt
 
-from notifications.channels import Channel, DeliveryError, InMemoryChannel, Receipt
 from tests.notifications.samples import RECIPIENT_EMAIL, email_message
 
 

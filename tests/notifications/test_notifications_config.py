@@ -5,14 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from breachclock.notifications.channels import Channel, InMemoryChannel
+from breachclock.notifications.config import ChannelConfigurationError, NotificationSettings, build_channels
+from breachclock.notifications.pagerduty import PagerDutyChannel
+from breachclock.notifications.postal import PostalLetterChannel
+from breachclock.notifications.sendgrid_email import SendGridEmailChannel
+from breachclock.notifications.twilio_sms import TwilioSmsChannel
 from pydantic import SecretStr
-
-from notifications.channels import Channel, InMemoryChannel
-from notifications.config import ChannelConfigurationError, NotificationSettings, build_channels
-from notifications.pagerduty import PagerDutyChannel
-from notifications.postal import PostalLetterChannel
-from notifications.sendgrid_email import SendGridEmailChannel
-from notifications.twilio_sms import TwilioSmsChannel
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,5 @@
-"""The fakes require what the provider contracts require (skipped without the contract files)."""
+"""The fakes require what the providers' published OpenAPI specs require: run with BREACHCLOCK_CONTRACTS_DIR
+naming a folder holding ``sendgrid_v3_mail_send.json`` and ``twilio_api_v2010_messages.json`` (skipped otherwise)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 
 from tests.notifications.fakes import SENDGRID_REQUIRED_FIELDS, TWILIO_REQUIRED_FIELDS
 
-CONTRACTS = Path(os.environ.get("BREACHCLOCK_CONTRACTS_DIR", "/work/shared/contracts"))
+CONTRACTS = Path(os.environ.get("BREACHCLOCK_CONTRACTS_DIR") or "contracts-not-given")
 
 
 def load(name: str) -> dict:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from breachclock.notifications.channels import DeliveryError, OutgoingMessage
+from breachclock.notifications.pagerduty import PagerDutyChannel
 from pydantic import SecretStr
 
-from notifications.channels import DeliveryError, OutgoingMessage
-from notifications.pagerduty import PagerDutyChannel
 from tests.notifications.fakes import FakePagerDutyServer
 
 

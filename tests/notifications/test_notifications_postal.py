@@ -8,9 +8,8 @@ import re
 from pathlib import Path
 
 import pytest
-
-from notifications.channels import DeliveryError, OutgoingMessage
-from notifications.postal import DEJAVU_SANS, PostalLetterChannel
+from breachclock.notifications.channels import DeliveryError, OutgoingMessage
+from breachclock.notifications.postal import DEJAVU_SANS, PostalLetterChannel
 
 SENDER = "Acme Health, Inc.\n100 Market Street\nSan Francisco, CA 94105"
 

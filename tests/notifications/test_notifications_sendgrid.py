@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 
 import pytest
+from breachclock.notifications.channels import DeliveryError
+from breachclock.notifications.sendgrid_email import SendGridEmailChannel
 from pydantic import SecretStr
 
-from notifications.channels import DeliveryError
-from notifications.sendgrid_email import SendGridEmailChannel
 from tests.notifications.fakes import FakeSendGridServer
 from tests.notifications.samples import BODY_SECRET, RECIPIENT_EMAIL, email_message
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from breachclock.notifications.templates import AUDIENCES, NoticeTemplateNotFound, render_notice
 from hypothesis import given
 from hypothesis import strategies as st
 from jinja2.exceptions import SecurityError, UndefinedError
 
-from notifications.templates import AUDIENCES, NoticeTemplateNotFound, render_notice
 from tests.notifications.samples import notice_context
 
 CA_HEADINGS = [

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 
 import pytest
+from breachclock.notifications.channels import DeliveryError
+from breachclock.notifications.twilio_sms import MAX_SMS_CHARS, TwilioSmsChannel
 from pydantic import SecretStr
 
-from notifications.channels import DeliveryError
-from notifications.twilio_sms import MAX_SMS_CHARS, TwilioSmsChannel
 from tests.notifications.fakes import FakeTwilioServer
 from tests.notifications.samples import BODY_SECRET, RECIPIENT_PHONE, sms_message
 

@@ -42,14 +42,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from breachclock.models import Delivery, Incident, Notice, Obligation, PlaybookTask
+from breachclock.models.db import get_engine, session_scope
+from breachclock.playbooks import catalog
 from pypdf import PdfReader
 from sqlalchemy import select
 from typer.testing import CliRunner
 
 from breachclock.cli import app
-from models import Delivery, Incident, Notice, Obligation, PlaybookTask
-from models.db import get_engine, session_scope
-from playbooks import catalog
 from tests.notifications.fakes import FakeSendGridServer, FakeTwilioServer
 
 SCENARIOS = Path(__file__).resolve().parent
@@ -216,7 +216,7 @@ class Scenario:
 
     def approve_all(self) -> None:
         with session_scope(self.engine) as s:
-            from models.notice.approval import is_approved
+            from breachclock.models.notice.approval import is_approved
 
             pending = [n.id for n in s.scalars(select(Notice).where(Notice.incident_id == self.incident_id))
                        if not is_approved(s, n)]

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from breachclock.models import AuditEvent, Delivery, Incident, Notice, NoticeVariant
+from breachclock.models.db import session_scope
 from sqlalchemy import func, select
 
-from models import AuditEvent, Delivery, Incident, Notice, NoticeVariant
-from models.db import session_scope
 from tests.scenarios.harness import Scenario
 
 pytestmark = pytest.mark.slow
@@ -66,7 +66,7 @@ def test_nothing_leaves_during_a_law_enforcement_hold_by_any_entry_point(small: 
     for n in small.notices():
         refused = small.cli("notice", "send", n.id, code=1)
         assert "law-enforcement hold" in " ".join(refused.split())
-    from models.outbox.service import SendRefused, send
+    from breachclock.models.outbox.service import SendRefused, send
 
     with pytest.raises(SendRefused, match="law-enforcement hold"):
         send(small.engine, small.incident_id, lambda names: {}, actor="anyone")
@@ -77,7 +77,7 @@ def test_nothing_leaves_during_a_law_enforcement_hold_by_any_entry_point(small: 
     small.cli("run", small.incident_id)
     assert small.state() == "awaiting_approval"
     assert (small.sendgrid.deliveries, small.twilio.deliveries) == before
-    from models.notice.approval import notices_lacking_approval
+    from breachclock.models.notice.approval import notices_lacking_approval
 
     individual = {n.id for n in small.notices() if n.audience == "individual"}
     with session_scope(small.engine) as s:
@@ -161,7 +161,7 @@ def test_a_client_whose_channel_cannot_carry_its_contact_is_refused_when_loaded(
     out = small.cli("clients", "load", str(bad), code=2)
     assert "international format" in " ".join(out.split())
     assert "x-corp" not in small.cli("open", "--help")  # nothing registered; the command still works
-    from models import Client
+    from breachclock.models import Client
 
     with session_scope(small.engine) as s:
         assert s.get(Client, "x-corp") is None
@@ -260,8 +260,8 @@ def _notifying_with_everything_pending(small: Scenario, home: Path, monkeypatch:
 
 def test_a_hold_that_starts_while_notices_go_out_stops_the_next_message(small: Scenario, home: Path,
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    from models.incident.service import get_incident, hold
-    from models.outbox.service import live_channels, send
+    from breachclock.models.incident.service import get_incident, hold
+    from breachclock.models.outbox.service import live_channels, send
 
     _notifying_with_everything_pending(small, home, monkeypatch)
 

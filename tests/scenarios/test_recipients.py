@@ -10,10 +10,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from breachclock.models import Client, Delivery, Notice
+from breachclock.models.db import session_scope
 from sqlalchemy import select
 
-from models import Client, Delivery, Notice
-from models.db import session_scope
 from tests.scenarios.harness import Received, Scenario, counts_by_jurisdiction, involved_section, plain
 
 pytestmark = pytest.mark.slow

@@ -6,10 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
-from playbooks.clocks import (
+from breachclock.playbooks.clocks import (
     END_OF_DAY,
     Interval,
     add_business_days,
@@ -19,6 +16,8 @@ from playbooks.clocks import (
     is_business_day,
     merge_intervals,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 NY = ZoneInfo("America/New_York")
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from playbooks.engine import evaluate
-from playbooks.facts import IncidentFacts
+from breachclock.playbooks.engine import evaluate
+from breachclock.playbooks.facts import IncidentFacts
 
 NY = ZoneInfo("America/New_York")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from playbooks.catalog import data_elements, regimes
+from breachclock.playbooks.catalog import data_elements, regimes
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 

@@ -8,10 +8,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-
-from playbooks import catalog
-from playbooks.engine import Decision, evaluate
-from playbooks.facts import IncidentFacts
+from breachclock.playbooks import catalog
+from breachclock.playbooks.engine import Decision, evaluate
+from breachclock.playbooks.facts import IncidentFacts
 
 NY = ZoneInfo("America/New_York")
 DISCOVERED = datetime(2026, 3, 2, 10, 0, tzinfo=NY)
@@ -237,7 +236,7 @@ def test_encryption_never_excuses_the_breach_record():
 
 
 def test_people_no_modelled_law_covers_are_a_question_for_counsel_never_a_silent_no() -> None:
-    from playbooks.engine import NO_LAW_APPLIED
+    from breachclock.playbooks.engine import NO_LAW_APPLIED
 
     f = facts(affected={"MX": 3, "unknown": 2, "US-CA": 5})
     ds = evaluate(f, as_of=DISCOVERED + timedelta(days=1))

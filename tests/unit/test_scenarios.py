@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from playbooks import catalog
-from playbooks.clocks import Interval
-from playbooks.engine import Decision, evaluate
-from playbooks.facts import ClientTerms, IncidentFacts
+from breachclock.playbooks import catalog
+from breachclock.playbooks.clocks import Interval
+from breachclock.playbooks.engine import Decision, evaluate
+from breachclock.playbooks.facts import ClientTerms, IncidentFacts
 
 NY = ZoneInfo("America/New_York")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -227,8 +227,8 @@ def test_florida_no_harm_determination_excuses_individuals_but_not_the_departmen
     # Fla. Stat. § 501.171(3)(a): "shall give notice to the department of any breach of security affecting 500
     # or more individuals in this state"; (4)(c): notice "to the affected individuals is not required" if
     # no harm is reasonably likely, with the written determination provided to the department within 30 days.
-    from playbooks.engine import evaluate
-    from playbooks.facts import IncidentFacts
+    from breachclock.playbooks.engine import evaluate
+    from breachclock.playbooks.facts import IncidentFacts
 
     f = IncidentFacts.model_validate({
         "title": "t", "entity": {"name": "X", "timezone": "America/New_York"},
@@ -236,7 +236,7 @@ def test_florida_no_harm_determination_excuses_individuals_but_not_the_departmen
         "affected": {"US-FL": 800}, "risk": {"harm_likely": False}})
     from datetime import UTC, datetime
 
-    from playbooks import catalog
+    from breachclock.playbooks import catalog
 
     d = {x.rule_key: x for x in evaluate(f, as_of=datetime(2026, 3, 3, tzinfo=UTC),
                                          regimes=[catalog.regimes()["US-FL"]])}
@@ -250,9 +250,9 @@ def test_texas_cra_threshold_counts_every_person_notified_not_only_texans():
     # than 10,000 persons of a security breach, the person shall also notify each consumer reporting agency".
     from datetime import UTC, datetime
 
-    from playbooks import catalog
-    from playbooks.engine import evaluate
-    from playbooks.facts import IncidentFacts
+    from breachclock.playbooks import catalog
+    from breachclock.playbooks.engine import evaluate
+    from breachclock.playbooks.facts import IncidentFacts
 
     def cra(affected):  # type: ignore[no-untyped-def]
         f = IncidentFacts.model_validate({
@@ -271,10 +271,10 @@ def test_a_recorded_hold_counts_as_the_law_enforcement_delay_louisiana_asks_reas
     # La. R.S. 51:3074(E)-(F): a delay for law enforcement's needs; the AG gets the reasons within the 60 days.
     from datetime import UTC, datetime
 
-    from playbooks import catalog
-    from playbooks.clocks import Interval
-    from playbooks.engine import evaluate
-    from playbooks.facts import IncidentFacts
+    from breachclock.playbooks import catalog
+    from breachclock.playbooks.clocks import Interval
+    from breachclock.playbooks.engine import evaluate
+    from breachclock.playbooks.facts import IncidentFacts
 
     f = IncidentFacts.model_validate({
         "title": "t", "entity": {"name": "X", "timezone": "America/Chicago"},

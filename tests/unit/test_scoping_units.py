@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
-from models.scoping.mapping import detect_mapping
-from models.scoping.rows import mask
-from playbooks.jurisdictions import fold, resolve, zip_jurisdiction
+from breachclock.models.scoping.mapping import detect_mapping
+from breachclock.models.scoping.rows import mask
+from breachclock.playbooks.jurisdictions import fold, resolve, zip_jurisdiction
 
 
 @pytest.mark.parametrize(("state", "zip_", "country", "expected"), [

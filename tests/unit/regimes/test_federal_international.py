@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
-from playbooks.catalog import regimes
+from breachclock.playbooks.catalog import regimes
 
 ON = date(2026, 6, 1)
 

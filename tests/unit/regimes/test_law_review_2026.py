@@ -13,10 +13,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-
-from playbooks.catalog import regimes
-from playbooks.engine import Decision, evaluate
-from playbooks.facts import IncidentFacts
+from breachclock.playbooks.catalog import regimes
+from breachclock.playbooks.engine import Decision, evaluate
+from breachclock.playbooks.facts import IncidentFacts
 
 
 def version(regime_id: str, day: date):

@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pytest
-
-from playbooks.catalog import regimes
+from breachclock.playbooks.catalog import regimes
 
 ON = date(2026, 6, 1)
 

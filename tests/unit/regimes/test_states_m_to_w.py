@@ -3,8 +3,7 @@
 from datetime import date
 
 import pytest
-
-from playbooks.catalog import regimes
+from breachclock.playbooks.catalog import regimes
 
 ON = date(2026, 6, 1)
 
