@@ -32,8 +32,16 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+def _json_default(value: Any) -> str:
+    # Instants as ISO 8601 to the second, as the engine's decision record writes them, so two views of one
+    # deadline print the same text (an end-of-day target is 23:59:59.999999; it shows as 23:59:59).
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")
+    sys.stdout.write(json.dumps(data, indent=2, default=_json_default, ensure_ascii=False) + "\n")
 
 
 def _is_union_tag(part: object) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -206,3 +207,24 @@ def test_global_options_version_home_and_json_views(home: Path, tmp_path: Path) 
     assert {"regime", "version", "citation", "confidence"} <= set(rules[0])
     report = json.loads(runner.invoke(app, ["--home", str(other), "scope", iid, "--json"]).output)
     assert report["total"] == 501 + 250 and report["by_jurisdiction"] == {"US-CA": 501, "US-TX": 250}
+
+
+def test_obligations_and_status_show_the_same_policy_target(home: Path, tmp_path: Path) -> None:
+    """Where the law sets no fixed period (North Dakota: "most expedient time"), the firm's policy target is
+    computed once by the engine and persisted: the preview and the incident's status show the same instant."""
+    incident = {**INCIDENT, "affected": {"US-ND": 10, "US-CA": 501}}
+    path = _write(tmp_path, incident)
+    preview = runner.invoke(app, ["obligations", str(path), "--json"])
+    assert preview.exit_code == 0, preview.output
+    previewed = {(o["regime"], o["recipient_kind"]): o["policy_due"]
+                 for o in json.loads(preview.stdout)["obligations"] if o.get("policy_due")}
+    assert previewed.get(("US-ND", "individual")), previewed  # the case under test exists
+    opened = runner.invoke(app, ["open", str(path), "--no-flow"])
+    assert opened.exit_code == 0, opened.output
+    incident_id = next(w for w in opened.output.split() if w.startswith("INC-")).strip(".:,")
+    status = runner.invoke(app, ["status", incident_id, "--json"])
+    assert status.exit_code == 0, status.output
+    shown = {(o["regime"], o["recipient_kind"]): o["policy_due"]
+             for o in json.loads(status.stdout)["obligations"] if o.get("policy_due")}
+    for key, due in previewed.items():
+        assert datetime.fromisoformat(shown[key]) == datetime.fromisoformat(due), key
