@@ -21,10 +21,15 @@ def _name(fields: dict[str, Any]) -> str | None:
         p for p in (fields.get("first_name"), fields.get("last_name")) if p) or None
 
 
-def _address_block(fields: dict[str, Any]) -> str:
+def address_block(fields: dict[str, Any], jurisdiction: str | None = None) -> str:
+    """The letter's address. A US or Canadian row that gave only a ZIP or postal code gets the state or province
+    its residency was derived from (a US letter without a state is not mailable)."""
     address = fields.get("address") or []
+    state = fields.get("state")
+    if not state and jurisdiction and jurisdiction[:3] in ("US-", "CA-"):
+        state = jurisdiction[3:]
     lines = [_name(fields) or "", *([address] if isinstance(address, str) else address),
-             " ".join(p for p in (fields.get("city"), fields.get("state"), fields.get("postal_code")) if p),
+             " ".join(p for p in (fields.get("city"), state, fields.get("postal_code")) if p),
              fields.get("country") or ""]
     return "\n".join(line for line in lines if line)
 
@@ -39,7 +44,7 @@ def message_for(session: Session, delivery: Delivery, notice: Notice) -> Outgoin
         fields = get_sealer().unseal(person.sealed)
         context["recipient_name"] = _name(fields)
         context.update(person_content(notice.jurisdiction, person.elements))
-        to = {"email": fields.get("email"), "postal": _address_block(fields)}.get(delivery.channel)
+        to = {"email": fields.get("email"), "postal": address_block(fields, person.jurisdiction)}.get(delivery.channel)
     elif notice.audience == "data_owner":
         to = recipients.client_for(session, notice.recipient_ref).notice_contact
     else:
