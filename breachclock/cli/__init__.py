@@ -74,8 +74,11 @@ def _setup(
         get_sealer.cache_clear()  # the key lives in the home
     logger = logging.getLogger("breachclock")
     if not logger.handlers:
-        logger.addHandler(RichHandler(console=err, show_time=False, show_path=False))
-        logger.setLevel(logging.WARNING)
+        # The level sits on the handler, not the logger: the logger's own level would outlive this command
+        # in a process that goes on (tests, a server) and silence every breachclock.* record below it.
+        handler = RichHandler(console=err, show_time=False, show_path=False)
+        handler.setLevel(logging.WARNING)
+        logger.addHandler(handler)
 
 
 @app.command()
