@@ -164,7 +164,11 @@ def _streamed_header(src: Path, fmt: Format, encoding: str, delimiter: str | Non
             line = fh.readline(1 << 20)
     except UnicodeError:
         raise ScopingError(f"line 1 is not valid {encoding} text (name the file's encoding)") from None
-    line = line.lstrip("\ufeff")
+    return _first_line(line.lstrip("\ufeff"), fmt, delimiter)
+
+
+def _first_line(line: str, fmt: Format, delimiter: str | None) -> tuple[list[str], str]:
+    """Check a file's first line; its columns (JSON Lines: the first object's keys) and the delimiter."""
     if not line.strip():
         raise ScopingError("the file is empty or its first line is blank: expected a header")
     if fmt == "jsonl":
@@ -176,7 +180,15 @@ def _streamed_header(src: Path, fmt: Format, encoding: str, delimiter: str | Non
             raise ScopingError("line 1 is not a JSON object (JSON Lines: one object per line)")
         return [str(k) for k in first], ""
     delimiter = delimiter or _sniff_delimiter(line)
-    headers = [h.strip() for h in next(csv.reader([line.rstrip("\r\n")], delimiter=delimiter))]
+    if len(delimiter) != 1:
+        raise ScopingError(f"the delimiter must be one character, got {delimiter!r}")
+    try:
+        headers = next(csv.reader([line.rstrip("\r\n")], delimiter=delimiter))
+    except (csv.Error, StopIteration):
+        raise ScopingError("the header line cannot be parsed as CSV") from None
+    headers = [h.strip() for h in headers]
+    if not any(headers):
+        raise ScopingError("the header line is empty")
     return headers, delimiter
 
 
@@ -263,39 +275,22 @@ def _text_header(src: Path, fmt: Format, encoding: str, delimiter: str | None) -
         line = raw.decode(encoding)
     except UnicodeDecodeError:
         raise ScopingError(f"line 1 is not valid {encoding} text (name the file's encoding)") from None
-    if not line.strip():
-        raise ScopingError("the file is empty or its first line is blank: expected a header")
-    if fmt == "jsonl":
+    headers, delimiter = _first_line(line, fmt, delimiter)
+    if fmt != "jsonl":
+        return headers, end, delimiter
+    # The keys of the first lines (up to 1 MB / 1000 objects) are the columns; a mapping may name others.
+    keys = dict.fromkeys(headers)
+    with src.open("rb") as fh:
+        fh.seek(start)
+        sample = fh.read(1 << 20).split(b"\n")[1:1000]
+    for raw_line in sample[:-1]:
         try:
-            first = json.loads(line)
+            obj = json.loads(raw_line)
         except ValueError:
-            raise ScopingError("line 1 is not a JSON object (JSON Lines: one object per line)") from None
-        if not isinstance(first, dict) or not first:
-            raise ScopingError("line 1 is not a JSON object (JSON Lines: one object per line)")
-        # The keys of the first lines (up to 1 MB / 1000 objects) are the columns; a mapping may name others.
-        keys = dict.fromkeys(str(k) for k in first)
-        with src.open("rb") as fh:
-            fh.seek(start)
-            sample = fh.read(1 << 20).split(b"\n")[1:1000]
-        for raw_line in sample[:-1]:
-            try:
-                obj = json.loads(raw_line)
-            except ValueError:
-                continue
-            if isinstance(obj, dict):
-                keys.update(dict.fromkeys(str(k) for k in obj))
-        return list(keys), start, ""
-    delimiter = delimiter or _sniff_delimiter(line)
-    if len(delimiter) != 1:
-        raise ScopingError(f"the delimiter must be one character, got {delimiter!r}")
-    try:
-        headers = next(csv.reader([line.rstrip("\r\n")], delimiter=delimiter))
-    except (csv.Error, StopIteration):
-        raise ScopingError("the header line cannot be parsed as CSV") from None
-    headers = [h.strip() for h in headers]
-    if not any(headers):
-        raise ScopingError("the header line is empty")
-    return headers, end, delimiter
+            continue
+        if isinstance(obj, dict):
+            keys.update(dict.fromkeys(str(k) for k in obj))
+    return list(keys), start, ""
 
 
 def _open_xlsx(src: Path):  # type: ignore[no-untyped-def]

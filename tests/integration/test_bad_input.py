@@ -175,6 +175,20 @@ def test_a_utf16_extract_leaves_no_plaintext_copy_behind(record, tmp_path, home)
     assert not list((home / "scoping").glob("work-*"))
 
 
+@pytest.mark.parametrize(("header", "options", "message"), [
+    (",,,\n", [], "the header line is empty"),
+    ("a;;b,c\n", ["--delimiter", ";;"], "the delimiter must be one character"),
+], ids=["empty header", "two-character delimiter"])
+def test_a_utf16_extract_gets_the_same_header_checks_and_changes_nothing(record, tmp_path, header, options,
+                                                                          message) -> None:
+    """A file read as a stream (UTF-16) is held to the same first-line checks as one cut into byte ranges."""
+    incident_id = _dump(record)["incidents"][0].split("'")[1]
+    path = tmp_path / "people.csv"
+    path.write_bytes(codecs.BOM_UTF16_LE + (header + "x,y,z,w\n").encode("utf-16-le"))
+    said = _refused(record, ["scope", incident_id, str(path), "--encoding", "utf-16", *options])
+    assert message in said, said
+
+
 def test_a_killed_imports_work_directory_is_removed_at_the_next_start(record, home) -> None:
     from breachclock.models.scoping.store import new_work_dir, release_work_dir
 
