@@ -486,10 +486,14 @@ def evaluate_contract(ctx: Context, client: ClientTerms) -> Decision:
                         clock_start={"event": "discovery", "at": f.discovered_at},
                         reason="the firm owns this data itself (no service-provider notice term)")
     deadline = compute_deadline(f.discovered_at, "hours", client.notice_hours, ctx.tz)
+    reason = f"the firm holds {client.name}'s data as its service provider"
+    if f.data_sets is not None and not any(d.client == client.id for d in f.data_sets):
+        # Named in the incident, so its contract clock runs; but no statutory owner notice can go to it.
+        reason += (f"; note: the incident names {client.name} but no data set holds its data, so only this "
+                   "contractual notice goes to it (add a data set if its data is affected)")
     return Decision(**base, required=True, due=deadline.due, due_date=deadline.due_date,
                     due_text=f"within {client.notice_hours} hours of discovery under the contract",
-                    clock_start={"event": "discovery", "at": f.discovered_at},
-                    reason=f"the firm holds {client.name}'s data as its service provider")
+                    clock_start={"event": "discovery", "at": f.discovered_at}, reason=reason)
 
 
 def _covered_for(ctx: Context) -> tuple[str, ...]:

@@ -47,7 +47,7 @@ from breachclock.models.outbox.messages import message_for, message_hash
 from breachclock.models.outbox.models import Delivery, SendLease
 from breachclock.models.outbox.progress import settle
 from breachclock.models.outbox.queue import queue
-from breachclock.models.outbox.reconcile import reconcile
+from breachclock.models.outbox.reconcile import doubtful, reconcile
 from breachclock.notifications.channels import Channel, DeliveryError
 from breachclock.playbooks import catalog
 from sqlalchemy import Engine, delete, select, update
@@ -91,8 +91,11 @@ class SendReport:
             parts.append(f"{self.simulated} simulated (an exercise: nothing left this machine)")
         if self.prepared:
             parts.append(f"{self.prepared} prepared for hand-over (letters to mail, filings to submit)")
-        parts += [f"{self.retry_later} to retry", f"{self.failed} failed",
-                  f"{self.uncertain + self.reconciled} reconciled/uncertain"]
+        parts += [f"{self.retry_later} to retry", f"{self.failed} failed"]
+        if self.reconciled:
+            parts.append(f"{self.reconciled} settled with the provider after an interruption")
+        if self.uncertain:
+            parts.append(f"{self.uncertain} in doubt (a person must settle them: notice uncertain)")
         if self.without_contact:
             parts.append(f"{self.without_contact} people without usable contact details (substitute notice needed)")
         return ", ".join(parts) + "".join(f"; not sent: {r}" for r in self.refused)
@@ -257,6 +260,8 @@ def send(engine: Engine, incident_id: str, channels: dict[str, Channel] | Callab
         _send_pending(engine, incident_id, built, allowed, report, max_attempts, renew)
         with session_scope(engine) as session:
             settle(session, get_incident(session, incident_id), actor=actor)
+            # The record, not this run's counter: doubts left by earlier runs are still doubts.
+            report.uncertain = len(doubtful(session, incident_id))
     return report
 
 

@@ -258,9 +258,12 @@ def prepare_import(path: str | os.PathLike[str], *, format: str | None = None, e
             raise ScopingError(f"the incident has several data sets ({', '.join(choice.names())}): say which one the "
                                "extract belongs to (--data-set) or map a data_set column")
         fixed = choice.default
+    values = dict(choice.values)
+    if choice.default is not None:
+        values[""] = choice.default  # a blank data-set cell in an incident with one data set means that one
     return ImportSpec(str(src), fmt, encoding, delimiter or ",", tuple(headers), mapping,
                       tuple(sorted(set(base_elements))), name_exposed, sheet, data_start, _fingerprint(src),
-                      fixed, dict(choice.values), streamed)
+                      fixed, values, streamed)
 
 
 

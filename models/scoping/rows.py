@@ -113,8 +113,10 @@ def _row_person(w: _RowWork, values: list[str], line: int, problems: list[tuple[
         named = values[w.data_set_col].strip()
         data_set = w.spec.data_sets.get(named) or w.spec.data_sets.get(named.casefold())
         if data_set is None:
-            problems.append((line, w.spec.headers[w.data_set_col], "rejected",
-                             f"not one of the incident's data sets or clients ({', '.join(sorted(w.spec.data_sets))})",
+            known = ", ".join(sorted(k for k in w.spec.data_sets if k))
+            reason = (f"blank: the incident has several data sets; say which one ({known})" if not named
+                      else f"not one of the incident's data sets or clients ({known})")
+            problems.append((line, w.spec.headers[w.data_set_col], "rejected", reason,
                              named if len(named) <= 64 else mask(named)))
             return None
     first, last, full, email, phone, city, state, postal, country, record_id = [values[i].strip() for i in w.single]

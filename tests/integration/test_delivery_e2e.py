@@ -82,10 +82,11 @@ def test_a_lost_answer_is_never_resent_until_a_person_decides(engine, home, tmp_
         channels = _channels(sendgrid, home)
         sendgrid.drop_next()
         result = run_stage("notification", iid, engine=engine, channels=channels)
-        assert result.outcome == "waiting" and "uncertain" in result.message
+        assert result.outcome == "waiting" and "1 in doubt" in result.message
         assert sendgrid.deliveries == 6  # the dropped one was accepted by the provider
-        run_stage("notification", iid, engine=engine, channels=channels)
+        again = run_stage("notification", iid, engine=engine, channels=channels)
         assert sendgrid.deliveries == 6  # ... and not sent again
+        assert "1 in doubt" in again.message and "settled" not in again.message  # still a doubt, not "reconciled"
         (uncertain,) = [d for d in _emails(engine, iid) if d.status == "uncertain"]
         listed = CliRunner().invoke(app, ["notice", "uncertain", iid, "--json"])
         assert [r["delivery"] for r in json.loads(listed.output)] == [uncertain.id]
@@ -102,7 +103,9 @@ def test_a_lost_answer_is_settled_from_the_providers_activity_feed(engine, home,
     sendgrid.drop_next()
     run_stage("notification", iid, engine=engine, channels=channels)
     # The next run looks the message up by our idempotency key and finds SendGrid accepted it.
-    assert run_stage("notification", iid, engine=engine, channels=channels).outcome == "done"
+    settled = run_stage("notification", iid, engine=engine, channels=channels)
+    assert settled.outcome == "done" and "1 settled with the provider" in settled.message
+    assert "in doubt" not in settled.message
     assert sendgrid.deliveries == 6
     assert all(d.status == "sent" and d.provider_message_id for d in _emails(engine, iid))
 

@@ -214,3 +214,26 @@ def test_garbage_never_crashes_or_half_writes(db, tmp_path, data, name):
         _run(engine, inc, f)
     except ScopingError:
         assert _people(engine, inc) == before
+
+
+def test_a_blank_data_set_cell_is_the_single_data_set_and_is_refused_when_there_are_several(db, tmp_path):
+    engine, inc = db
+    f = _write(tmp_path / "sets.csv", "client,first_name,last_name,email,state,elements\n"
+               ",Ann,Lee,ann@x.com,TX,ssn\n entity ,Bo,Ng,bo@x.com,TX,ssn\n")
+    assert _run(engine, inc, f).people_new == 2  # one data set: blank or named, both are it
+
+    facts = IncidentFacts.model_validate({
+        "title": "Two clients", "entity": {"name": "Firm", "timezone": "America/New_York",
+                                           "roles": ["service_provider"]},
+        "discovered_at": datetime(2026, 3, 2, 9, 0, tzinfo=UTC).isoformat(), "data_elements": ["name", "ssn"],
+        "data_sets": [{"id": "alpha", "role": "data_owner"}, {"id": "beta", "role": "data_owner"}]})
+    with session_scope(engine) as s:
+        two = open_incident(s, facts, source=b"two", actor="tester").id
+    g = _write(tmp_path / "two.csv", "data_set,first_name,last_name,email,state,elements\n"
+               "alpha,Ann,Lee,ann@x.com,TX,ssn\n,Cy,Oh,cy@x.com,TX,ssn\n")
+    with pytest.raises(RowsRejected) as exc:
+        _run(engine, two, g)
+    rejected = [r for r in csv.DictReader(exc.value.report_path.open()) if r["severity"] == "rejected"]
+    assert [(r["row"], r["column"]) for r in rejected] == [("3", "data_set")]
+    assert "blank" in rejected[0]["problem"] and "alpha, beta" in rejected[0]["problem"]
+    assert _people(engine, two) == 0

@@ -160,6 +160,18 @@ def test_client_contract_24_hours_from_discovery():
                    "notify_client").required
 
 
+def test_a_named_client_without_a_data_set_keeps_its_contract_clock_and_is_told_so():
+    bank = ClientTerms(id="bank-a", name="Bank A", notice_contact="security@bank-a.example", notice_hours=24)
+    other = ClientTerms(id="bank-b", name="Bank B", notice_contact="security@bank-b.example", notice_hours=48)
+    f = facts(clients=[bank.model_dump(), other.model_dump()], affected={},
+              data_sets=[{"id": "a-files", "client": "bank-a", "affected": {"US-TX": 10}}])
+    ds = run(f, "US-TX", clients=[bank, other])
+    a, b = one(ds, "CONTRACT:bank-a", "notify_client"), one(ds, "CONTRACT:bank-b", "notify_client")
+    assert a.required and "no data set holds" not in a.reason
+    assert b.required and b.due == DISCOVERED + timedelta(hours=48)
+    assert "no data set holds its data" in b.reason and "only this contractual notice" in b.reason
+
+
 def test_california_ag_anchored_to_the_individual_notice():
     # § 1798.82 (SB 446): individuals within 30 days of discovery; AG within 15 days of notifying consumers.
     f = facts(affected={"US-CA": 600})
