@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     from breachclock.models.incident.service import open_incident
     from breachclock.models.person import crypto
     from breachclock.models.scoping.report import scoping_report
-    from breachclock.models.scoping.store import import_records
+    from breachclock.models.scoping.store import ImportProgress, import_records
     from breachclock.playbooks.facts import IncidentFacts
 
     settings.get_settings.cache_clear()
@@ -177,8 +177,8 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     last = [t0, 0]
 
-    def progress(done: int) -> None:
-        last[:] = [time.perf_counter(), done]
+    def progress(p: ImportProgress) -> None:
+        last[:] = [time.perf_counter(), p.rows]
 
     with session_scope(engine) as s:
         result = import_records(s, incident_id, extract, workers=args.workers, on_progress=progress,

@@ -80,24 +80,36 @@ def _import(incident_id: str, records_file: Path, via_flow: bool, *, mapping: Pa
                                         mapping_file=str(mapping) if mapping else None, **options)
         console.print(", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in summary.items() if k != "timings"))
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+    from breachclock.models.scoping.store import ImportProgress
 
     try:
         size = records_file.stat().st_size
     except OSError as exc:
         raise BadInput(f"{records_file}: cannot read ({exc.strerror})") from None
     started = time.perf_counter()
-    columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TextColumn("rows"),
-               TextColumn("{task.fields[rate]}"), TimeElapsedColumn())
+    # Reading is measured in bytes of the file, recording in people; the commit that follows cannot be measured.
+    columns = (TextColumn("{task.description:<10}"), BarColumn(), TaskProgressColumn(),
+               TextColumn("{task.fields[rate]}"), TimeRemainingColumn(elapsed_when_finished=True))
     with Progress(*columns, console=err, transient=True) as progress, session_scope(engine()) as session:
-        bar = progress.add_task("import", total=None, rate="")
+        bar = progress.add_task("reading", total=size or 1, rate="")
+        phase = ["reading", started, started]  # phase, when it began, the last report
 
-        def on_progress(rows: int) -> None:
-            elapsed = max(time.perf_counter() - started, 1e-6)
-            progress.update(bar, completed=rows, rate=f"{rows / elapsed:,.0f} rows/s")
+        def on_progress(p: ImportProgress) -> None:
+            now = time.perf_counter()
+            if p.phase != phase[0]:  # a new phase, a new bar: its rate and time left are its own
+                phase[:2] = [p.phase, phase[2]]  # it began when the last report of the one before came
+                progress.reset(bar, description=p.phase, total=max(p.total, 1))
+            phase[2] = now
+            elapsed = max(now - phase[1], 1e-6)
+            rate = {"reading": f"{p.rows:,} rows, {p.done / elapsed / 1e6:,.1f} MB/s",
+                    "recording": f"{p.done:,} people, {p.done / elapsed:,.0f}/s"}.get(p.phase, "")
+            progress.update(bar, completed=p.done, total=max(p.total, 1), rate=rate)
 
         result = import_records(session, incident_id, records_file, mapping_file=mapping, on_progress=on_progress,
                                 actor=current_actor(), **options)
+        progress.reset(bar, description="committing", total=None, rate="")
     elapsed = time.perf_counter() - started
     console.print(f"{result.rows:,} rows ({size / 1e6:,.1f} MB) in {elapsed:,.1f} s "
                   f"({result.rows / max(elapsed, 1e-6):,.0f} rows/s): {result.people_new:,} new people, "

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from breachclock.models.audit import lock_incident, touch
 from breachclock.models.base import utcnow
@@ -107,6 +107,23 @@ def remove_stale_work_dirs(root: Path) -> int:
     return removed
 
 
+@dataclass(frozen=True)
+class ImportProgress:
+    """Where an import is, for a determinate progress bar: ``done`` of ``total`` in the current phase.
+
+    ``reading``: bytes of the extract parsed and sealed (a workbook, or a text file in an encoding that cannot
+    be cut by bytes, is one piece: it completes at once); ``recording``: people written to the legal record;
+    ``counting``: the per-jurisdiction counts and obligations (one step). ``rows``: rows read so far."""
+
+    phase: Literal["reading", "recording", "counting"]
+    done: int
+    total: int
+    rows: int
+
+
+ProgressCallback = Callable[[ImportProgress], None]
+
+
 def _merge_sealed(existing: tuple[str, str, str, bytes], incoming: tuple[str, str, str, bytes], *,
                   prefer_incoming: bool = False) -> tuple[str, str, str, bytes]:
     """Merge two sealed people (jurisdiction, elements, channels, sealed): unseal, merge, reseal.
@@ -146,8 +163,8 @@ def _write_report(results: Sequence[ChunkResult], report: Path) -> tuple[int, in
     return rejected, warnings, rejected + warnings
 
 
-def _write_people(session: Session, incident_id: str, results: Sequence[ChunkResult], lookup_batch: int = 5000
-                  ) -> tuple[int, int, int]:
+def _write_people(session: Session, incident_id: str, results: Sequence[ChunkResult], lookup_batch: int = 5000,
+                  on_progress: ProgressCallback | None = None) -> tuple[int, int, int]:
     """Insert the chunks' people into the legal record in file order, merging each with the person already
     recorded under any of its identity keys (an earlier chunk, or an earlier import: a person whose e-mail
     changed is still recognised by name and address, or by the source's record id). A merge with an earlier
@@ -175,6 +192,7 @@ def _write_people(session: Session, incident_id: str, results: Sequence[ChunkRes
     owner: dict[str, int] = {}  # identity key → person id, for the keys met so far
     mine: set[int] = set()  # people inserted by this import
     new = merged = staged = 0
+    total, done, rows = sum(r.people for r in results), 0, sum(r.rows for r in results)
     for r in sorted(results, key=lambda r: r.index):
         with open(r.path, "rb") as fh:
             people: list[tuple[bytes, str, str, str, bytes, str]] = pickle.load(fh)["people"]  # our own 0700 file
@@ -188,7 +206,9 @@ def _write_people(session: Session, incident_id: str, results: Sequence[ChunkRes
         inserts: list[tuple[Any, ...]] = []
         fresh: list[tuple[str, list[str]]] = []
         new_keys: list[tuple[Any, ...]] = []
-        for keys, (_, j, e, c, sealed, ds) in zip(keys_of, people, strict=True):
+        for n, (keys, (_, j, e, c, sealed, ds)) in enumerate(zip(keys_of, people, strict=True), 1):
+            if on_progress and n % 5000 == 0:
+                on_progress(ImportProgress("recording", done + n, total, rows))
             pid = next((owner[k] for k in keys if k in owner), None)
             if pid is None:
                 je = as_json.get(e) or as_json.setdefault(e, to_json(e.split(",") if e else []))
@@ -229,8 +249,11 @@ def _write_people(session: Session, incident_id: str, results: Sequence[ChunkRes
                         new_keys.append((incident_id, row[1], k, pid))
         if new_keys:
             cursor.executemany(key_sql, new_keys)
+        done += len(people)
         del people, inserts, new_keys
         Path(r.path).unlink()
+        if on_progress:
+            on_progress(ImportProgress("recording", done, total, rows))
     cursor.close()
     return new, merged, staged
 
@@ -252,8 +275,8 @@ def count_people(session: Session, incident_id: str) -> list[AffectedGroup]:
 
 def commit_import(session: Session, incident_id: str, results: Sequence[ChunkResult], work_dir: str | os.PathLike[str],
                   *, accept_rejected: bool = False, actor: str | None = None,
-                  report_dir: str | os.PathLike[str] | None = None, timings: dict[str, float] | None = None
-                  ) -> ImportResult:
+                  report_dir: str | os.PathLike[str] | None = None, timings: dict[str, float] | None = None,
+                  on_progress: ProgressCallback | None = None) -> ImportResult:
     """Write the row report from the chunk outputs, then (all or nothing) record people and counts.
 
     ``work_dir`` is the directory of the chunk files (the results name them by absolute path).
@@ -277,8 +300,10 @@ def commit_import(session: Session, incident_id: str, results: Sequence[ChunkRes
     if rejected and not accept_rejected:
         raise RowsRejected(rejected, rows, report)
     t = time.perf_counter()
-    new, merged, staged = _write_people(session, incident_id, results)
+    new, merged, staged = _write_people(session, incident_id, results, on_progress=on_progress)
     timings["insert"] = time.perf_counter() - t
+    if on_progress:
+        on_progress(ImportProgress("counting", 0, 1, rows))
     t = time.perf_counter()
     groups = count_people(session, incident_id)
     affected: dict[str, int] = {}
@@ -295,6 +320,8 @@ def commit_import(session: Session, incident_id: str, results: Sequence[ChunkRes
     # People imported after a notice went out still need it: its obligation is open again.
     reopen_incomplete(session, incident, actor=actor or current_actor())
     timings["count_and_obligations"] = time.perf_counter() - t
+    if on_progress:
+        on_progress(ImportProgress("counting", 1, 1, rows))
     return ImportResult(incident_id, rows, rejected, warnings, staged, new, merged, sum(affected.values()),
                         affected.get(UNKNOWN, 0), report_path, affected, timings)
 
@@ -303,13 +330,14 @@ def import_records(session: Session, incident_id: str, path: str | os.PathLike[s
                    format: str | None = None, encoding: str | None = None, delimiter: str | None = None,
                    mapping_file: str | os.PathLike[str] | None = None, elements: Iterable[str] = (),
                    sheet: str | None = None, name_exposed: bool | None = None, accept_rejected: bool = False,
-                   on_progress: Callable[[int], None] | None = None, actor: str | None = None,
+                   on_progress: ProgressCallback | None = None, actor: str | None = None,
                    report_dir: str | os.PathLike[str] | None = None, workers: int | None = None,
                    chunk_bytes: int = DEFAULT_CHUNK_BYTES, chunk_rows: int = DEFAULT_CHUNK_ROWS,
                    data_set: str | None = None) -> ImportResult:
     """Import an extract for an incident and re-derive its per-jurisdiction counts (see the module docstring).
 
-    ``on_progress(rows_done)`` is called after every chunk. ``workers`` > 1 runs chunks in that many
+    ``on_progress`` gets an :class:`ImportProgress` after every chunk read, every chunk of people recorded, and
+    around the counting; the caller's commit follows the last. ``workers`` > 1 runs chunks in that many
     processes (default: the CPU count when the file has several chunks). Raises ScopingError (the file
     or mapping is malformed) or RowsRejected (rows rejected, no ``accept_rejected``); then nothing is written.
     """
@@ -326,23 +354,31 @@ def import_records(session: Session, incident_id: str, path: str | os.PathLike[s
         results = run_chunks(spec, chunks, work, workers=workers, on_progress=on_progress)
         timings["parse_seal"] = time.perf_counter() - t
         return commit_import(session, incident_id, results, work, accept_rejected=accept_rejected, actor=actor,
-                             report_dir=report_dir, timings=timings)
+                             report_dir=report_dir, timings=timings, on_progress=on_progress)
     finally:
         release_work_dir(work)
 
 
 def run_chunks(spec: ImportSpec, chunks: Sequence[Chunk], work_dir: str | os.PathLike[str], *,
-               workers: int | None = None, on_progress: Callable[[int], None] | None = None) -> list[ChunkResult]:
+               workers: int | None = None, on_progress: ProgressCallback | None = None) -> list[ChunkResult]:
     """Run process_chunk over the chunks, in this process or a process pool; results in chunk order."""
     workers = workers if workers is not None else (os.cpu_count() or 1)
-    done = 0
+    # A chunk's size in bytes; a one-piece chunk (workbook, stream) ends at -1 and counts the whole file.
+    size = [c.end - c.start if c.end >= 0 else max(Path(spec.path).stat().st_size - spec.data_start, 1)
+            for c in chunks]
+    total, read, rows = sum(size), 0, 0
     results: list[ChunkResult] = []
+
+    def advance(r: ChunkResult) -> None:
+        nonlocal read, rows
+        results.append(r)
+        read, rows = read + size[r.index], rows + r.rows
+        if on_progress:
+            on_progress(ImportProgress("reading", read, total, rows))
+
     if workers <= 1 or len(chunks) <= 1:
         for c in chunks:
-            results.append(r := process_chunk(spec, c, work_dir))
-            done += r.rows
-            if on_progress:
-                on_progress(done)
+            advance(process_chunk(spec, c, work_dir))
         return results
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -352,10 +388,7 @@ def run_chunks(spec: ImportSpec, chunks: Sequence[Chunk], work_dir: str | os.Pat
         futures = [pool.submit(process_chunk, spec, c, work_dir) for c in chunks]
         try:
             for f in futures:
-                results.append(r := f.result())
-                done += r.rows
-                if on_progress:
-                    on_progress(done)
+                advance(f.result())
         except BaseException:
             for f in futures:
                 f.cancel()

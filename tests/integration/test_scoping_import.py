@@ -195,7 +195,14 @@ def test_multi_chunk_and_processes(db, tmp_path):
     seen = []
     with session_scope(engine) as s:
         r = import_records(s, inc, f, workers=2, chunk_bytes=2000, actor="t", on_progress=seen.append)
-    assert r.rows == 601 and seen[-1] == 601 and len(seen) > 3
+    assert r.rows == 601 and len(seen) > 3
+    reading = [p for p in seen if p.phase == "reading"]
+    total = f.stat().st_size - len(HEADER)
+    assert [p.done for p in reading] == sorted(p.done for p in reading) and reading[-1].done == total
+    assert {p.total for p in reading} == {total} and reading[-1].rows == 601
+    recording = [p for p in seen if p.phase == "recording"]
+    assert recording[-1].done == recording[-1].total == 601 and len(recording) == len(reading)
+    assert [p.phase for p in seen[-2:]] == ["counting", "counting"] and seen[-1].done == seen[-1].total
     # p{i%300} with distinct names: name+email identities differ, so no merge
     assert r.people_in_file == 601
 
