@@ -9,250 +9,22 @@ it did or did not notify. Client contracts are evaluated the same way.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from breachclock.playbooks import catalog
-from breachclock.playbooks.clocks import (
-    Interval,
-    compute_deadline,
-    end_of_calendar_year,
-    end_of_local_day,
-    merge_intervals,
-)
-from breachclock.playbooks.facts import ENTITY_DATA_SET, AffectedGroup, ClientTerms, IncidentFacts, ResolvedDataSet
+from breachclock.playbooks.clocks import Interval, compute_deadline, merge_intervals
+from breachclock.playbooks.coverage import Coverage, coverage, elements_words
+from breachclock.playbooks.deadlines import ClockResult, earliest, evaluate_clock, policy_target
+from breachclock.playbooks.decision import Context, Decision
+from breachclock.playbooks.facts import ENTITY_DATA_SET, ClientTerms, IncidentFacts, ResolvedDataSet
 from breachclock.playbooks.jurisdictions import UNKNOWN, covers_jurisdiction, jurisdiction_name
-from breachclock.playbooks.schema import Clock, ObligationRule, Regime, RegimeVersion
+from breachclock.playbooks.schema import ObligationRule, Regime, RegimeVersion
 
-START_WORDS = {
-    "discovery": "discovery",
-    "determination": "determination that a breach occurred",
-    "awareness": "awareness of the breach",
-    "materiality_determined": "materiality determination",
-    "notifiability_assessed": "assessment that the breach is notifiable",
-    "ransom_paid": "extortion payment",
-    "vendor_notified_owner": "notice from the vendor",
-    "individual_notice": "notice to individuals",
-    "calendar_year_end": "end of the calendar year of discovery",
-}
-UNIT_WORDS = {"hours": "hours", "days": "calendar days", "business_days": "business days"}
-
+__all__ = ["NO_LAW_APPLIED", "Decision", "evaluate", "evaluate_contract", "evaluate_regime", "holds_from"]
 
 NO_LAW_APPLIED = "NO-LAW-APPLIED"
-
-
-@dataclass
-class Decision:
-    regime: str
-    rule_key: str
-    recipient_kind: str
-    recipient: str
-    jurisdiction: str
-    required: bool | None
-    """True: owed; False: not owed (``reason`` says why); None: unknown, counsel must decide."""
-    due: datetime | None
-    due_date: date | None
-    due_text: str
-    clock_start: dict[str, Any]
-    threshold: dict[str, Any] | None
-    reason: str
-    citation: str
-    rule_version: str
-    confidence: str
-    source_url: str | None
-    timezone: str
-    policy_due: datetime | None = None
-    notes: list[str] = field(default_factory=list)
-    data_set: str = ENTITY_DATA_SET
-    """The data set the decision is about (``entity``: the entity as a whole, or its data when none are declared)."""
-    recipient_ref: str | None = None
-    """For a notice to a data owner: ``client:<id>``, the client whose data it is; None when not identified."""
-    counts: dict[str, int] = field(default_factory=dict)
-    """Covered people per jurisdiction that this decision concerns (what a notice under it may state)."""
-
-    def to_json(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["due"] = self.due.isoformat(timespec="seconds") if self.due else None
-        out["due_date"] = self.due_date.isoformat() if self.due_date else None
-        out["policy_due"] = self.policy_due.isoformat(timespec="seconds") if self.policy_due else None
-        start = dict(self.clock_start)
-        if isinstance(start.get("at"), datetime):
-            start["at"] = start["at"].isoformat(timespec="seconds")
-        out["clock_start"] = start
-        return out
-
-
-@dataclass(frozen=True)
-class Context:
-    facts: IncidentFacts
-    as_of: datetime
-    holds: tuple[Interval, ...]
-    policy_target_days: int
-    data_set: ResolvedDataSet
-    client_name: str | None = None
-    """The name of the client whose data the data set is, when there is one."""
-
-    @property
-    def tz(self) -> str:
-        return self.facts.entity.timezone
-
-    @property
-    def roles(self) -> set[str]:
-        """US laws say owner/licensee and service provider; GDPR-style laws controller and processor."""
-        return set().union(*(ROLE_EQUIVALENTS[r] for r in self.data_set.roles))
-
-    @property
-    def sectors(self) -> frozenset[str]:
-        return self.data_set.sectors
-
-    def capacity(self) -> str:
-        """'data owner', or 'service provider for Mercy Health's data (data set phi)'."""
-        words = ", ".join(self.data_set.roles).replace("_", " ")
-        if self.data_set.client is not None:
-            return f"{words} for {self.client_name or self.data_set.client}'s data (data set {self.data_set.id})"
-        return words if self.data_set.id == ENTITY_DATA_SET else f"{words} (data set {self.data_set.id})"
-
-
-# --- coverage --------------------------------------------------------------------------------
-
-
-def _elements_words(elements: Iterable[str]) -> str:
-    names = [e.replace("_", " ") for e in sorted(elements)]
-    return " and ".join(names) if len(names) <= 2 else ", ".join(names[:-1]) + " and " + names[-1]
-
-
-@dataclass(frozen=True)
-class Coverage:
-    residents: dict[str, int]  # jurisdiction → covered people
-    uncovered: dict[str, int]  # jurisdiction → people whose elements are not PI under the regime
-    uncovered_elements: tuple[frozenset[str], ...]
-    everywhere: int = 0  # covered people wherever they live (unknown residency included): `total` thresholds
-
-    @property
-    def total(self) -> int:
-        return sum(self.residents.values())
-
-
-def coverage(version: RegimeVersion, groups: Sequence[AffectedGroup]) -> Coverage:
-    covered: dict[str, int] = {}
-    uncovered: dict[str, int] = {}
-    bad: list[frozenset[str]] = []
-    everywhere = 0
-    for g in groups:
-        elements = frozenset(g.elements)
-        is_covered = version.personal_information.covers(elements)
-        everywhere += g.count if is_covered else 0
-        if g.jurisdiction == UNKNOWN or not covers_jurisdiction(version.applies_to.residents_of, g.jurisdiction):
-            continue
-        if is_covered:
-            covered[g.jurisdiction] = covered.get(g.jurisdiction, 0) + g.count
-        else:
-            uncovered[g.jurisdiction] = uncovered.get(g.jurisdiction, 0) + g.count
-            if elements not in bad:
-                bad.append(elements)
-    return Coverage(covered, uncovered, tuple(bad), everywhere)
-
-
-# --- clocks ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ClockResult:
-    due: datetime | None
-    due_date: date | None
-    start_event: str
-    start_at: datetime | None
-    text: str
-    suspended: bool = False
-
-
-def _start_instant(ctx: Context, clock: Clock, regime: Regime, individual: ClockResult | None) -> tuple[
-        datetime | None, str]:
-    """When the clock started, and a note on how that was established."""
-    f = ctx.facts
-    kind = clock.start
-    if kind == "discovery":
-        return f.discovered_at, "discovered_at"
-    if kind == "determination":
-        at = f.determined_at or f.first_event("determined")
-        if at is not None:
-            return at, "determined_at"
-        return f.discovered_at, "determination not recorded: counted from discovery (conservative)"
-    if kind == "awareness":
-        at = f.first_event("awareness")
-        return (at, "awareness event") if at else (f.discovered_at, "awareness taken as discovery")
-    if kind == "calendar_year_end":
-        return end_of_calendar_year(f.discovered_at, ctx.tz), "end of the calendar year of discovery"
-    if kind == "individual_notice":
-        sent = f.first_event("individual_notice_sent", regime.id)
-        if sent is not None:
-            return sent, "individual notice sent"
-        if individual is not None and individual.due is not None:
-            return individual.due, "individual notice not yet sent: anchored to its legal deadline"
-        if individual is not None and individual.suspended:
-            return None, "individual notice not yet sent; its deadline is suspended by a law-enforcement delay"
-        return None, "individual notice not yet sent and it has no fixed deadline"
-    at = f.first_event(kind)
-    return (at, f"{kind} event") if at else (None, f"clock has not started: no {kind} event recorded")
-
-
-def _calendar_for(regime: Regime, clock: Clock) -> str:
-    if clock.holidays:
-        return clock.holidays
-    return "US" if regime.jurisdiction == "US" else regime.jurisdiction
-
-
-def evaluate_clock(ctx: Context, regime: Regime, clock: Clock, tolling: bool,
-                   individual: ClockResult | None) -> ClockResult:
-    """The deadline of one clock; ``individual`` is this regime's individual-notice clock, if owed."""
-    start, how = _start_instant(ctx, clock, regime, individual)
-    words = START_WORDS[clock.start]
-    if start is None:
-        return ClockResult(None, None, clock.start, None, f"{clock.text} ({how})")
-    local_date = start.astimezone(ZoneInfo(ctx.tz)).date()
-    if clock.start == "individual_notice" and clock.relation == "before":
-        # Owed before the people are told: due at the instant they are (the outbox holds their notice until then).
-        return ClockResult(start, local_date, clock.start, start, f"{clock.text} — before the individual notice ({how})")
-    if clock.start == "individual_notice" and clock.relation == "same_time":
-        # A filing made the day the people are told is made "at the same time"; read no tighter than that.
-        due = end_of_local_day(local_date, ZoneInfo(ctx.tz))
-        return ClockResult(due, local_date, clock.start, start,
-                           f"{clock.text} — at the same time as the individual notice, read as the same day ({how})")
-    if clock.unit == "none":
-        return ClockResult(None, None, clock.start, start, f"no fixed deadline: {clock.text} (from {words})")
-    holds = ctx.holds if tolling else ()
-    deadline = compute_deadline(start, clock.unit, clock.amount or 0, ctx.tz,
-                                calendar=_calendar_for(regime, clock), holds=holds)
-    if deadline.suspended:
-        return ClockResult(None, None, clock.start, start,
-                           f"{clock.text} — suspended: a law-enforcement delay is in effect", suspended=True)
-    text = f"{clock.text} — {clock.amount} {UNIT_WORDS[clock.unit]} from {words}"
-    if deadline.tolled_by:
-        text += f", tolled {_duration(deadline.tolled_by)} for law-enforcement delay"
-    if how not in ("discovered_at", "determined_at"):
-        text += f" ({how})"
-    return ClockResult(deadline.due, deadline.due_date, clock.start, start, text)
-
-
-def _duration(delta: timedelta) -> str:
-    """'9 days 23 hours', '36 hours', '1.5 hours' (elapsed time, so holds across a clock change are exact)."""
-    hours = delta.total_seconds() / 3600
-    if hours < 48:
-        return f"{hours:g} hours"
-    days, rest = divmod(hours, 24)
-    return f"{days:g} days" + (f" {rest:g} hours" if rest else "")
-
-
-def earliest(results: Sequence[ClockResult]) -> ClockResult:
-    fixed = [r for r in results if r.due is not None]
-    if fixed:
-        return min(fixed, key=lambda r: r.due)  # type: ignore[arg-type, return-value]
-    return results[0]
-
-
-# --- evaluation ------------------------------------------------------------------------------
 
 
 def _decision(regime: Regime, version: RegimeVersion, rule: ObligationRule, jurisdiction: str, tz: str,
@@ -280,14 +52,6 @@ def _decision(regime: Regime, version: RegimeVersion, rule: ObligationRule, juri
     )
 
 
-ROLE_EQUIVALENTS = {
-    "data_owner": {"data_owner", "controller"},
-    "controller": {"data_owner", "controller"},
-    "service_provider": {"service_provider", "processor"},
-    "processor": {"service_provider", "processor"},
-}
-
-
 def _regime_gate(ctx: Context, regime: Regime, version: RegimeVersion, cov: Coverage) -> str | None:
     """Why the whole regime does not apply, or None if it may."""
     sectors = ctx.sectors
@@ -307,7 +71,7 @@ def _regime_gate(ctx: Context, regime: Regime, version: RegimeVersion, cov: Cove
         return f"{regime.name} does not bind an entity acting as {ctx.capacity()}"
     if not cov.residents and cov.uncovered and not applies.entity_based:
         elements = cov.uncovered_elements[0]
-        return (f"{_elements_words(elements)} {'is' if len(elements) == 1 else 'are'} not personal information "
+        return (f"{elements_words(elements)} {'is' if len(elements) == 1 else 'are'} not personal information "
                 f"under {regime.name} ({sum(cov.uncovered.values())} people affected)")
     return None
 
@@ -443,12 +207,6 @@ def evaluate_regime(ctx: Context, regime: Regime) -> list[Decision]:
             if version.confidence != "high":
                 d.notes.append(f"rule confidence {version.confidence}: {version.confidence_notes or 'verify'}")
     return decisions
-
-
-def policy_target(start: datetime, tz: str, days: int) -> datetime:
-    """The firm's own target where the law sets no fixed period: end of the local day ``days`` after the start."""
-    zone = ZoneInfo(tz)
-    return end_of_local_day(start.astimezone(zone).date() + timedelta(days=days), zone)
 
 
 def _required_reason(regime: Regime, cov: Coverage, rule: ObligationRule, count: int, jurisdiction: str,

@@ -11,7 +11,7 @@
 
 Claiming (pending → sending) is one compare-and-set UPDATE, so two senders can never both claim a row. Every
 other move goes through :class:`DeliveryLifecycle`; the moves of a transaction are written to the incident's
-chain as one ``delivery_recorded`` event when it commits (see :func:`models.audit.note_delivery`).
+chain as one ``delivery_recorded`` event when it commits (see :func:`breachclock.models.audit.chain.note_delivery`).
 """
 
 from __future__ import annotations

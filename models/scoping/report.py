@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from breachclock.models.incident.models import load_facts
 from breachclock.models.incident.service import get_incident
 from breachclock.playbooks import catalog
-from breachclock.playbooks.engine import coverage
+from breachclock.playbooks.coverage import coverage
 from breachclock.playbooks.jurisdictions import UNKNOWN
 from sqlalchemy.orm import Session
 
