@@ -36,6 +36,10 @@ class Interval:
 
     start: datetime
     end: datetime | None
+    agency: str | None = None
+    """Who asked for the delay, where a law distinguishes (the SEC: only the U.S. Attorney General)."""
+    written: bool | None = None
+    """Whether the request was in writing (HIPAA: an oral one delays at most 30 days); None: not recorded."""
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from breachclock.playbooks.clocks import compute_deadline, end_of_calendar_year, end_of_local_day
+from breachclock.playbooks.clocks import (
+    Deadline,
+    Interval,
+    compute_deadline,
+    end_of_calendar_year,
+    end_of_local_day,
+)
 from breachclock.playbooks.decision import Context
-from breachclock.playbooks.schema import Clock, Regime
+from breachclock.playbooks.schema import Clock, LawEnforcementDelay, Regime
 
 START_WORDS = {
     "discovery": "discovery",
@@ -73,7 +79,33 @@ def calendar_for(regime: Regime, clock: Clock) -> str:
     return "US" if regime.jurisdiction == "US" else regime.jurisdiction
 
 
-def evaluate_clock(ctx: Context, regime: Regime, clock: Clock, tolling: bool,
+def delays_that_count(holds: Sequence[Interval], rule: LawEnforcementDelay) -> tuple[list[Interval], list[str]]:
+    """The holds that delay a clock under ``rule``, each cut to what the rule allows, and notes on those cut or
+    ignored. An ongoing hold the rule caps ends at its cap (the latest the clock can stay stopped)."""
+    if rule.effect == "none":
+        return [], (["not delayed by the law-enforcement request(s) recorded: " + rule.text] if holds else [])
+    out, notes = [], []
+    for h in holds:
+        who = h.agency or "an agency not recorded"
+        if rule.agencies and not any(a.casefold() in (h.agency or "").casefold() for a in rule.agencies):
+            notes.append(f"the delay requested by {who} does not count here: only {' or '.join(rule.agencies)} "
+                         f"can delay this notice ({rule.text})")
+            continue
+        if rule.written_only and not h.written:
+            notes.append(f"the delay requested by {who} does not count here: only a written determination does "
+                         f"({rule.text})")
+            continue
+        end = h.end
+        for limit, why in ((rule.oral_limit_days if not h.written else None, "an oral request"),
+                           (rule.max_days, "the longest delay allowed")):
+            if limit is not None and (end is None or end - h.start > timedelta(days=limit)):
+                end = h.start + timedelta(days=limit)
+                notes.append(f"the delay requested by {who} counts for at most {limit} days ({why}: {rule.text})")
+        out.append(Interval(h.start, end, h.agency, h.written))
+    return out, notes
+
+
+def evaluate_clock(ctx: Context, regime: Regime, clock: Clock, delay: LawEnforcementDelay,
                    individual: ClockResult | None) -> ClockResult:
     """The deadline of one clock; ``individual`` is this regime's individual-notice clock, if owed."""
     start, how = start_instant(ctx, clock, regime, individual)
@@ -91,18 +123,51 @@ def evaluate_clock(ctx: Context, regime: Regime, clock: Clock, tolling: bool,
                            f"{clock.text} — at the same time as the individual notice, read as the same day ({how})")
     if clock.unit == "none":
         return ClockResult(None, None, clock.start, start, f"no fixed deadline: {clock.text} (from {words})")
-    holds = ctx.holds if tolling else ()
-    deadline = compute_deadline(start, clock.unit, clock.amount or 0, ctx.tz,
-                                calendar=calendar_for(regime, clock), holds=holds)
+    holds, notes = delays_that_count(ctx.holds, delay)
+    zone = clock.cutoff.timezone if clock.cutoff else ctx.tz  # a filing system counts its own days
+    calendar = calendar_for(regime, clock)
+    if delay.effect == "fresh_period":
+        deadline = compute_deadline(start, clock.unit, clock.amount or 0, zone, calendar=calendar)
+        # Only a delay that began before the original deadline delays it.
+        holds = [h for h in holds if deadline.due is not None and h.start < deadline.due]
+        if holds:
+            deadline = _fresh_period(deadline, holds, delay, zone, calendar)
+    else:
+        deadline = compute_deadline(start, clock.unit, clock.amount or 0, zone, calendar=calendar, holds=holds)
     if deadline.suspended:
-        return ClockResult(None, None, clock.start, start,
-                           f"{clock.text} — suspended: a law-enforcement delay is in effect", suspended=True)
+        return ClockResult(None, None, clock.start, start, f"{clock.text} — suspended: a law-enforcement delay is "
+                           "in effect" + "".join(f"; {n}" for n in notes), suspended=True)
     text = f"{clock.text} — {clock.amount} {UNIT_WORDS[clock.unit]} from {words}"
-    if deadline.tolled_by:
+    if delay.effect == "fresh_period" and holds:
+        text += (f"; after the law-enforcement delay, {delay.amount} {UNIT_WORDS[delay.unit or 'days']} from its end"
+                 + (" or the original deadline, whichever is later" if delay.keep_original else "")
+                 + f" ({delay.text})")
+    elif deadline.tolled_by:
         text += f", tolled {duration_words(deadline.tolled_by)} for law-enforcement delay"
     if how not in ("discovered_at", "determined_at"):
         text += f" ({how})"
-    return ClockResult(deadline.due, deadline.due_date, clock.start, start, text)
+    text += "".join(f"; {n}" for n in notes)
+    due = deadline.due
+    if clock.cutoff is not None and deadline.due_date is not None:
+        hour, minute = map(int, clock.cutoff.time.split(":"))
+        due = datetime.combine(deadline.due_date, time(hour, minute), tzinfo=ZoneInfo(clock.cutoff.timezone))
+        text += f"; by {clock.cutoff.time} {clock.cutoff.timezone} that day ({clock.cutoff.text})"
+    return ClockResult(due, deadline.due_date, clock.start, start, text)
+
+
+def _fresh_period(original: Deadline, holds: Sequence[Interval], delay: LawEnforcementDelay, zone: str,
+                  calendar: str) -> Deadline:
+    """Notice due a fresh period after law enforcement releases it (and, with ``keep_original``, not before the
+    original deadline); suspended while any counted delay is still in effect."""
+    if any(h.end is None for h in holds):
+        return Deadline(None, None, suspended=True)
+    released = max(h.end for h in holds if h.end is not None)
+    fresh = compute_deadline(released, delay.unit or "days", delay.amount or 0, zone, calendar=calendar)
+    assert fresh.due is not None and original.due is not None
+    if delay.keep_original and original.due >= fresh.due:
+        return original
+    return Deadline(fresh.due, fresh.due_date, fresh.due - original.due if fresh.due > original.due else
+                    timedelta(0))
 
 
 def duration_words(delta: timedelta) -> str:

@@ -14,13 +14,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from breachclock.playbooks import catalog
-from breachclock.playbooks.clocks import Interval, compute_deadline, merge_intervals
+from breachclock.playbooks.clocks import Interval, compute_deadline
 from breachclock.playbooks.coverage import Coverage, coverage, elements_words
 from breachclock.playbooks.deadlines import ClockResult, earliest, evaluate_clock, policy_target
 from breachclock.playbooks.decision import Context, Decision
 from breachclock.playbooks.facts import ENTITY_DATA_SET, ClientTerms, IncidentFacts, ResolvedDataSet
 from breachclock.playbooks.jurisdictions import UNKNOWN, covers_jurisdiction, jurisdiction_name
-from breachclock.playbooks.schema import ObligationRule, Regime, RegimeVersion
+from breachclock.playbooks.schema import ObligationRule, Regime, RegimeVersion, delay_rule
 
 __all__ = ["NO_LAW_APPLIED", "Decision", "evaluate", "evaluate_contract", "evaluate_regime", "holds_from"]
 
@@ -58,6 +58,9 @@ def _regime_gate(ctx: Context, regime: Regime, version: RegimeVersion, cov: Cove
     applies = version.applies_to
     if version.status == "not_in_force":
         return f"{regime.name} is not in force ({version.confidence_notes or 'status recorded in the rule data'})"
+    if not applies.entity_based and not ctx.facts.involves_personal_data():
+        return (f"the incident involves no personal data, and {regime.name} applies to breaches of personal "
+                "information")
     if not cov.residents and not cov.uncovered and not applies.entity_based:
         where = ", ".join(applies.residents_of[:4]) + ("…" if len(applies.residents_of) > 4 else "")
         return f"no affected residents of {where}"
@@ -106,11 +109,25 @@ def evaluate_regime(ctx: Context, regime: Regime) -> list[Decision]:
     f = ctx.facts
     discovery_day = f.discovered_at.astimezone(ZoneInfo(ctx.tz)).date()
     version = regime.version_on(discovery_day)
-    if version is None:
-        # Still a decision for every rule, so the record shows the regime was considered.
-        version = min(regime.versions, key=lambda v: abs((v.effective_from - discovery_day).days))
-        gate: str | None = f"no version of {regime.name} was in force on {discovery_day.isoformat()} (discovery)"
+    unknown: str | None = None
+    first = min(v.effective_from for v in regime.versions)
+    if version is None and regime.history_from_enactment and discovery_day < first:
+        version = min(regime.versions, key=lambda v: v.effective_from)
         cov = Coverage({}, {}, ())
+        gate: str | None = (f"{regime.name} first took effect on {first.isoformat()}, after the discovery "
+                            f"({discovery_day.isoformat()})")
+    elif version is None:
+        # Never fail open: with no version in force the rule data cannot say "not owed". The nearest version
+        # says only whether the regime could concern this incident at all (its residents, sectors, roles).
+        version = min(regime.versions, key=lambda v: abs((v.effective_from - discovery_day).days))
+        cov = coverage(version, f.groups(None if version.applies_to.entity_based else ctx.data_set.id))
+        gate = _regime_gate(ctx, regime, version, cov)
+        if gate is None:
+            unknown = (f"unknown: no version of {regime.name} in the rule data was in force on "
+                       f"{discovery_day.isoformat()} (discovery; its history starts {version.effective_from}); "
+                       "counsel must decide")
+        else:
+            gate = f"{gate} (judged by its version of {version.effective_from}: none was in force on {discovery_day})"
     else:
         cov = coverage(version, f.groups(None if version.applies_to.entity_based else ctx.data_set.id))
         gate = _regime_gate(ctx, regime, version, cov)
@@ -122,7 +139,7 @@ def evaluate_regime(ctx: Context, regime: Regime) -> list[Decision]:
     # Individual rules first: other clocks may be anchored to them.
     rules = sorted(version.obligations, key=lambda r: r.recipient_kind != "individual")
     for rule in rules:
-        tolling = version.law_enforcement_tolling if rule.tolling is None else rule.tolling
+        delay = delay_rule(version, rule)
         jurisdictions = sorted(cov.residents) if rule.per_jurisdiction and cov.residents else [regime.jurisdiction]
         for jurisdiction in jurisdictions:
             if rule.per_jurisdiction:
@@ -152,6 +169,9 @@ def evaluate_regime(ctx: Context, regime: Regime) -> list[Decision]:
 
             if gate:
                 no(gate)
+                continue
+            if unknown:
+                decide(None, unknown)
                 continue
             if encryption and rule.recipient_kind != "record":
                 no(encryption)
@@ -192,11 +212,14 @@ def evaluate_regime(ctx: Context, regime: Regime) -> list[Decision]:
                 what = "residents" if rule.threshold.measure == "residents" else "affected people"
                 no(f"{rule.threshold.describe(count)} ({what})")
                 continue
-            results = [evaluate_clock(ctx, regime, c, tolling, individual) for c in rule.clocks]
+            results = [evaluate_clock(ctx, regime, c, delay, individual) for c in rule.clocks]
             chosen = earliest(results)
             if rule.recipient_kind == "individual" and individual is None:
                 individual = chosen
-            reason = _required_reason(regime, cov, rule, count, jurisdiction, harm_exception)
+            reason = (_required_reason(regime, cov, rule, count, jurisdiction, harm_exception)
+                      if not version.applies_to.entity_based or count else  # about the incident, not people
+                      f"{regime.name} applies to the entity ({', '.join(sorted(sectors)).replace('_', ' ')}) and "
+                      "its cybersecurity incident itself, whether or not personal data is involved")
             if ctx.data_set.id != ENTITY_DATA_SET:
                 reason += f"; the firm acts as {ctx.capacity()}"
             d = decide(True, reason, chosen)
@@ -262,6 +285,10 @@ def _covered_for(ctx: Context) -> tuple[str, ...]:
     out: set[str] = set()
     for regime in catalog.regimes().values():
         version = regime.version_on(day)
+        if version is None and not (regime.history_from_enactment and day < min(v.effective_from
+                                                                                for v in regime.versions)):
+            # Older than the rule data's history: the regime's own decisions ask counsel (nearest version).
+            version = min(regime.versions, key=lambda v: abs((v.effective_from - day).days))
         if version is None or version.status == "not_in_force" or version.applies_to.entity_based:
             continue
         applies = version.applies_to
@@ -305,8 +332,10 @@ def evaluate_unsettled(ctx: Context) -> list[Decision]:
 
 
 def holds_from(facts: IncidentFacts, recorded: Iterable[Interval] = ()) -> tuple[Interval, ...]:
-    from_file = [Interval(e.at, e.end) for e in facts.events if e.type == "law_enforcement_delay"]
-    return tuple(merge_intervals([*from_file, *recorded]))
+    """Every law-enforcement delay, from the file and recorded with ``hold``, each with who asked (not merged:
+    each rule decides which of them count, then overlapping ones toll once)."""
+    from_file = [Interval(e.at, e.end, e.agency, e.written) for e in facts.events if e.type == "law_enforcement_delay"]
+    return tuple(sorted([*from_file, *recorded], key=lambda h: h.start))
 
 
 def evaluate(
@@ -330,8 +359,8 @@ def evaluate(
         "events": [e for e in facts.events if e.at <= as_of],
         "determined_at": facts.determined_at if facts.determined_at and facts.determined_at <= as_of else None,
     })
-    known_holds = tuple(Interval(h.start, h.end if h.end is not None and h.end <= as_of else None)
-                        for h in holds_from(facts, holds) if h.start <= as_of)
+    known_holds = tuple(Interval(h.start, h.end if h.end is not None and h.end <= as_of else None, h.agency,
+                                 h.written) for h in holds_from(facts, holds) if h.start <= as_of)
     names = {c.id: c.name for c in clients}
     data_sets = facts.data_sets_for({c.id: c.firm_role for c in clients})
     contexts = [Context(facts, as_of, known_holds, policy_target_days, ds, names.get(ds.client or ""))

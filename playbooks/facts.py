@@ -99,13 +99,16 @@ class Event(_Strict):
     end: Moment | None = None
     regime: str | None = Field(default=None, max_length=40,
                                description="The regime a notice event belongs to (e.g. US-CA).")
-    agency: str | None = Field(default=None, max_length=300)
+    agency: str | None = Field(default=None, max_length=300, description="law_enforcement_delay: who asked "
+                               "(some laws count only certain agencies: the SEC only the U.S. Attorney General).")
+    written: Flag | None = Field(default=None, description="law_enforcement_delay: the request was in writing "
+                                 "(HIPAA: an oral one delays at most 30 days). Unset: treated as not shown.")
     note: str | None = Field(default=None, max_length=2000)
 
     @model_validator(mode="after")
     def _end(self) -> Event:
-        if self.end is not None and self.type != "law_enforcement_delay":
-            raise ValueError("only a law_enforcement_delay event has an end")
+        if (self.end is not None or self.written is not None) and self.type != "law_enforcement_delay":
+            raise ValueError("only a law_enforcement_delay event has an end or says whether it was written")
         if self.end is not None and self.end <= self.at:
             raise ValueError("a delay must end after it starts")
         return self
@@ -248,7 +251,8 @@ class IncidentFacts(_Strict):
     determined_at: Moment | None = None
     breach_started_at: Moment | None = None
     breach_ended_at: Moment | None = None
-    data_elements: list[str] = Field(min_length=1, max_length=60)
+    data_elements: list[str] = Field(default_factory=list, max_length=60, description="The personal data "
+                                     "exposed; empty for a cybersecurity incident that involves none.")
     encrypted: Flag = False
     encryption_key_compromised: Flag = False
     affected: dict[str, Count] = Field(default_factory=dict, max_length=400)
@@ -305,11 +309,23 @@ class IncidentFacts(_Strict):
                                  "declare data_sets saying whose data is whose")
         else:
             self._check_data_sets()
+        if not self.data_elements:
+            bare = ([f"data set {d.id}" for d in self.data_sets if d.affected and not d.data_elements]
+                    if self.data_sets is not None else ["the incident"] if self.affected else [])
+            if bare:
+                raise ValueError(f"data_elements: people are counted for {', '.join(bare)} but no exposed data "
+                                 "elements are listed (list them, or leave the counts out for an incident that "
+                                 "involves no personal data)")
         if self.affected_groups is not None:
             known = {d.id for d in self.data_sets} if self.data_sets is not None else {ENTITY_DATA_SET}
             if unknown := sorted({g.data_set for g in self.affected_groups} - known):
                 raise ValueError(f"affected_groups: unknown data set(s) {', '.join(unknown)}")
         return self
+
+    def involves_personal_data(self) -> bool:
+        """False for a cybersecurity incident that exposed no personal data (no elements, nobody counted)."""
+        return bool(self.data_elements or any(d.data_elements for d in self.data_sets or ())
+                    or self.affected or any(g.count for g in self.affected_groups or ()))
 
     def _check_data_sets(self) -> None:
         assert self.data_sets is not None

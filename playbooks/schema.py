@@ -95,6 +95,52 @@ class Threshold(_Strict):
         return f"{count} {verb} {words} {self.value}"
 
 
+class LawEnforcementDelay(_Strict):
+    """What a law-enforcement request does to a clock, from the rule's own text (it differs from law to law).
+
+    ``toll``: the clock stops while the delay lasts and runs on after it. ``fresh_period``: after the delay,
+    notice is due ``amount`` ``unit`` after law enforcement says notice no longer impedes it (with
+    ``keep_original``: or by the original deadline, if that is later; Maryland). ``none``: no request delays it.
+    """
+
+    effect: Literal["toll", "fresh_period", "none"]
+    agencies: list[str] = Field(default_factory=list, description="Only a delay requested by one of these counts "
+                                "(matched case-insensitively within the hold's agency); empty: any agency.")
+    written_only: bool = Field(default=False, description="Only a written request or determination counts.")
+    oral_limit_days: int | None = Field(default=None, ge=1, description="A delay requested orally lasts at most "
+                                        "this many days from the request unless a written one follows (HIPAA: 30).")
+    max_days: int | None = Field(default=None, ge=1, description="The longest delay the text allows in all.")
+    unit: Literal["hours", "days", "business_days"] | None = None
+    amount: int | None = Field(default=None, ge=1)
+    keep_original: bool = False
+    text: str = Field(description="The rule's own words and citation.")
+
+    @model_validator(mode="after")
+    def _period(self) -> LawEnforcementDelay:
+        if (self.effect == "fresh_period") != (self.unit is not None and self.amount is not None):
+            raise ValueError("a fresh_period delay needs unit and amount, and only it has them")
+        return self
+
+
+class Cutoff(_Strict):
+    """A filing system's daily cut-off: a filing made after it counts as made the next (business) day, so a
+    deadline on a day ends at the cut-off in the system's zone, whatever the filer's."""
+
+    time: str = Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", description="Local time of the cut-off, HH:MM.")
+    timezone: str = Field(description="IANA zone of the filing system, e.g. America/New_York.")
+    text: str = Field(description="The rule's own words and citation.")
+
+    @model_validator(mode="after")
+    def _known_zone(self) -> Cutoff:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {self.timezone!r}") from None
+        return self
+
+
 class Clock(_Strict):
     """When a notice is due, counted from ``start``.
 
@@ -115,9 +161,13 @@ class Clock(_Strict):
         "Default: the regime's jurisdiction.",
     )
     text: str = Field(description="The law's own words for the deadline.")
+    cutoff: Cutoff | None = Field(default=None, description="Days are counted in the cut-off's zone and the last "
+                                  "day ends at its time (EDGAR: 17:30 Eastern).")
 
     @model_validator(mode="after")
     def _amount_matches_unit(self) -> Clock:
+        if self.cutoff is not None and self.unit not in ("days", "business_days"):
+            raise ValueError("a cut-off applies to a clock counted in days or business days")
         if self.unit == "none" and self.amount is not None:
             raise ValueError("a clock with unit 'none' has no amount")
         if self.unit != "none" and self.amount is None:
@@ -162,6 +212,8 @@ class ObligationRule(_Strict):
     )
     clocks: list[Clock] = Field(min_length=1, description="The earliest fixed deadline among these applies.")
     tolling: bool | None = Field(default=None, description="Overrides the regime's law_enforcement_tolling.")
+    law_enforcement: LawEnforcementDelay | None = Field(default=None, description="This rule's own delay rule; "
+                                                        "overrides the version's and ``tolling``.")
     content: list[str] = Field(default_factory=list, description="Content the notice must contain.")
     prohibited_content: list[str] = Field(default_factory=list)
     methods: list[str] = Field(default_factory=list, description="Allowed delivery methods (mail, email, phone, web_form...).")
@@ -242,6 +294,8 @@ class RegimeVersion(_Strict):
     encryption_safe_harbor: SafeHarbor
     risk_of_harm: RiskOfHarm
     law_enforcement_tolling: bool
+    law_enforcement: LawEnforcementDelay | None = Field(default=None, description="The version's delay rule, when "
+                                                        "more than tolling (overrides law_enforcement_tolling).")
     substitute_notice: str | None = None
     obligations: list[ObligationRule]
 
@@ -264,6 +318,9 @@ class Regime(_Strict):
     kind: Literal["state", "territory", "federal", "international", "contract"]
     jurisdiction: str = Field(description="Where the obligation is owed: 'US-CA', 'US', 'EU', 'GB', 'CA-QC'...")
     versions: list[RegimeVersion] = Field(min_length=1)
+    history_from_enactment: bool = Field(default=False, description="The earliest version is the law as first in "
+                                         "force: before it no such duty existed. Otherwise an incident older than "
+                                         "the history is a question for counsel, never a silent no.")
 
     @model_validator(mode="after")
     def _versions_do_not_overlap(self) -> Regime:
@@ -300,3 +357,18 @@ class ResponsePlaybook(_Strict):
         if len(keys) != len(set(keys)):
             raise ValueError(f"{self.id}: duplicate step keys")
         return self
+
+
+TOLL = LawEnforcementDelay(effect="toll", text="the clock is tolled while a law-enforcement delay lasts")
+NO_DELAY = LawEnforcementDelay(effect="none", text="a law-enforcement request does not delay this notice")
+
+
+def delay_rule(version: RegimeVersion, rule: ObligationRule) -> LawEnforcementDelay:
+    """The law-enforcement delay rule of one obligation: its own, else its ``tolling`` switch, else the version's."""
+    if rule.law_enforcement is not None:
+        return rule.law_enforcement
+    if rule.tolling is not None:
+        return TOLL if rule.tolling else NO_DELAY
+    if version.law_enforcement is not None:
+        return version.law_enforcement
+    return TOLL if version.law_enforcement_tolling else NO_DELAY

@@ -101,4 +101,4 @@ def load_facts(incident: Incident) -> IncidentFacts:
 
 
 def recorded_holds(incident: Incident) -> list[Interval]:
-    return [Interval(h.started_at, h.ended_at) for h in incident.holds]
+    return [Interval(h.started_at, h.ended_at, h.agency) for h in incident.holds]

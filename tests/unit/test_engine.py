@@ -124,7 +124,7 @@ def test_regime_without_a_version_at_discovery_is_still_reported():
     f = facts(discovered_at="2003-06-01T10:00:00-04:00", affected={"US-CA": 1000})
     ds = run(f, "US-CA", as_of=datetime(2003, 6, 2, tzinfo=UTC))
     law = [d for d in ds if d.regime == "US-CA"]
-    assert law and all(not d.required and "no version" in d.reason for d in law)
+    assert law and all(d.required is False and "first took effect on 2003-07-01" in d.reason for d in law)
     # ... and nothing else binds the firm for Californians then: never a silent no, counsel decides.
     (question,) = [d for d in ds if d.regime == "NO-LAW-APPLIED"]
     assert question.required is None and question.jurisdiction == "US-CA"
@@ -244,3 +244,18 @@ def test_people_no_modelled_law_covers_are_a_question_for_counsel_never_a_silent
     assert set(open_) == {"MX", "unknown"}
     assert all(d.required is None for d in open_.values())
     assert open_["MX"].counts == {"MX": 3} and "Mexico" in open_["MX"].reason
+
+
+def test_an_incident_older_than_a_regimes_recorded_history_is_unknown_never_not_owed():
+    # Texas's history here starts with the 2009 codification (§ 521.053); an earlier law existed (2005), so an
+    # incident of 2008 is a question for counsel, and the people are asked about once, under Texas's rules.
+    f = facts(discovered_at="2008-06-02T10:00:00-05:00", affected={"US-TX": 50},
+              entity={"name": "Acme", "timezone": "America/Chicago"})
+    ds = run(f, as_of=datetime(2008, 6, 3, tzinfo=UTC))
+    texas = [d for d in ds if d.regime == "US-TX"]
+    assert texas and {d.required for d in texas if d.recipient_kind == "individual"} == {None}
+    assert all("unknown: no version" in d.reason and "counsel must decide" in d.reason
+               for d in texas if d.required is None)
+    assert not [d for d in ds if d.regime == "NO-LAW-APPLIED"]
+    # A regime that cannot concern the incident still says no, with its reason: no Californians affected.
+    assert all(d.required is False and "no affected residents" in d.reason for d in ds if d.regime == "US-CA")

@@ -106,7 +106,8 @@ def test_sec_four_business_days_across_thanksgiving():
     f = facts(entity=entity(sectors=["sec_registrant"]), discovered_at="2026-11-20T09:00:00-05:00",
               affected={"US-NY": 10}, events=[{"type": "materiality_determined", "at": determined.isoformat()}])
     d = one(run(f, "US-FED-SEC", as_of=determined + timedelta(hours=1)), "US-FED-SEC", "form_8k")
-    assert d.required and d.due == eod(2026, 12, 2)
+    # 17 CFR 232.13(a)(2): filed after 5:30 p.m. Eastern counts as the next business day.
+    assert d.required and d.due == datetime(2026, 12, 2, 17, 30, tzinfo=NY)
     assert d.clock_start["event"] == "materiality_determined" and d.clock_start["at"] == determined
 
 
