@@ -28,6 +28,7 @@ START_WORDS = {
     "ransom_paid": "extortion payment",
     "vendor_notified_owner": "notice from the vendor",
     "individual_notice": "notice to individuals",
+    "regulator_notice": "notice to the other regulator",
     "calendar_year_end": "end of the calendar year of discovery",
 }
 UNIT_WORDS = {"hours": "hours", "days": "calendar days", "business_days": "business days"}
@@ -57,7 +58,25 @@ def start_instant(ctx: Context, clock: Clock, regime: Regime, individual: ClockR
         return f.discovered_at, "determination not recorded: counted from discovery (conservative)"
     if kind == "awareness":
         at = f.first_event("awareness")
-        return (at, "awareness event") if at else (f.discovered_at, "awareness taken as discovery")
+        if at is not None:
+            return at, "awareness event"
+        told = f.first_event("vendor_notified_owner")
+        if told is not None and ctx.roles & {"data_owner", "controller"}:
+            # A controller becomes aware when its processor tells it, not when the processor found the breach.
+            return told, "aware when the processor notified the controller"
+        return f.discovered_at, "awareness taken as discovery"
+    if kind == "regulator_notice":
+        anchor = clock.anchor_regime or ""
+        sent = f.first_event("regulator_notice_sent", anchor)
+        if sent is not None:
+            return sent, f"notice under {anchor} sent"
+        owed = [d for d in ctx.regulator_notices.get((anchor, ctx.data_set.id), []) if d.required]
+        dues = [d.due for d in owed if d.due is not None]
+        if dues:
+            return min(dues), f"notice under {anchor} not yet sent: anchored to its legal deadline"
+        if owed:
+            return None, f"notice under {anchor} not yet sent and it has no fixed deadline"
+        return None, f"no notice under {anchor} is owed for this data, so this clock has not started"
     if kind == "calendar_year_end":
         return end_of_calendar_year(f.discovered_at, ctx.tz), "end of the calendar year of discovery"
     if kind == "individual_notice":

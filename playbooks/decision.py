@@ -68,6 +68,8 @@ class Context:
     data_set: ResolvedDataSet
     client_name: str | None = None
     """The name of the client whose data the data set is, when there is one."""
+    regulator_notices: dict[tuple[str, str], list[Decision]] = field(default_factory=dict)
+    """(regime, data set) → that regime's owed regulator notices, for clocks anchored to them (filled in order)."""
 
     @property
     def tz(self) -> str:

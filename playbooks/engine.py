@@ -372,10 +372,14 @@ def evaluate(
     out = [evaluate_contract(entity, c) for c in clients]
     for ctx in contexts:
         out.extend(evaluate_unsettled(ctx))
-    for regime in regimes if regimes is not None else catalog.regimes().values():
-        if any(v.applies_to.entity_based for v in regime.versions):
-            out.extend(evaluate_regime(entity, regime))
-            continue
-        for ctx in contexts:
-            out.extend(evaluate_regime(ctx, regime))
+    # A regime whose clock runs from another regulator's notice comes after it (New York's AG after HHS).
+    ordered = sorted(regimes if regimes is not None else catalog.regimes().values(),
+                     key=lambda r: any(c.anchor_regime for v in r.versions for o in v.obligations for c in o.clocks))
+    for regime in ordered:
+        for ctx in [entity] if any(v.applies_to.entity_based for v in regime.versions) else contexts:
+            decisions = evaluate_regime(ctx, regime)
+            out.extend(decisions)
+            for c in contexts:
+                c.regulator_notices[(regime.id, ctx.data_set.id)] = [d for d in decisions
+                                                                     if d.recipient_kind == "regulator"]
     return out

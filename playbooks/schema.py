@@ -33,6 +33,7 @@ ClockStart = Literal[
     "ransom_paid",
     "vendor_notified_owner",
     "individual_notice",
+    "regulator_notice",
     "calendar_year_end",
 ]
 Sector = Literal[
@@ -163,9 +164,14 @@ class Clock(_Strict):
     text: str = Field(description="The law's own words for the deadline.")
     cutoff: Cutoff | None = Field(default=None, description="Days are counted in the cut-off's zone and the last "
                                   "day ends at its time (EDGAR: 17:30 Eastern).")
+    anchor_regime: str | None = Field(default=None, description="start regulator_notice: the regime whose notice "
+                                      "to its regulator starts this clock (its `regulator_notice_sent` event; "
+                                      "until then, that notice's own legal deadline).")
 
     @model_validator(mode="after")
     def _amount_matches_unit(self) -> Clock:
+        if (self.start == "regulator_notice") != (self.anchor_regime is not None):
+            raise ValueError("a clock starts from a regulator notice exactly when it names anchor_regime")
         if self.cutoff is not None and self.unit not in ("days", "business_days"):
             raise ValueError("a cut-off applies to a clock counted in days or business days")
         if self.unit == "none" and self.amount is not None:

@@ -87,11 +87,16 @@ def settle(session: Session, incident: Incident, *, actor: str) -> int:
                               "how": obligation.fulfillment,
                               "late_seconds": (at - obligation.due).total_seconds()
                               if obligation.due and at > obligation.due else 0})
-        if obligation.recipient_kind == "individual" and obligation.regime != NO_LAW_APPLIED:
+        # Clocks anchored to these notices (a state AG's after HHS's, a regulator's after the people's) run from
+        # the event this records.
+        kind = {"individual": "individual_notice_sent", "regulator": "regulator_notice_sent"}.get(
+            obligation.recipient_kind)
+        if kind and obligation.regime != NO_LAW_APPLIED:
             facts = load_facts(incident)
-            if facts.first_event("individual_notice_sent", obligation.regime) is None:
-                record_event(session, incident, Event(type="individual_notice_sent", at=at, regime=obligation.regime),
-                             actor=actor, reason=f"individual notices under {obligation.regime} delivered")
+            if facts.first_event(kind, obligation.regime) is None:
+                record_event(session, incident, Event(type=kind, at=at, regime=obligation.regime), actor=actor,
+                             reason=f"{obligation.recipient_kind} notice under {obligation.regime} "
+                                    f"{obligation.fulfillment}")
     return met
 
 

@@ -3,7 +3,7 @@ EDGAR cut-off, law-enforcement delay rule by rule (who asked, in writing or not,
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -177,3 +177,52 @@ def test_australia_the_s26wn_exception_does_not_extend_the_30_day_assessment():
     assert d.due is not None and d.due.date() == (DISCOVERED + timedelta(days=30)).astimezone(
         ZoneInfo("Australia/Sydney")).date()
     assert "26WH" in d.due_text
+
+
+# --- clocks anchored to another regulator's notice or another party's awareness ----------------------------
+
+
+def _covered_entity(count: int, **kw: Any) -> IncidentFacts:
+    return facts(entity={"name": "Clinic", "timezone": "America/New_York", "sectors": ["hipaa_covered_entity"]},
+                 data_elements=["name", "medical"], affected={"US-NY": count}, **kw)
+
+
+def test_new_york_ag_is_due_five_business_days_after_hhs_is_notified():
+    # GBL § 899-aa(9): a HIPAA covered entity gives the AG any notice it gives HHS "within five business days
+    # of notifying the Secretary". Until HHS is notified, the latest legal date runs from HHS's own deadline.
+    as_of = datetime(2026, 3, 10, tzinfo=NY)
+    hhs = one(_covered_entity(600), "US-FED-HIPAA", "hhs", as_of)
+    assert hhs.due == eod(2026, 5, 1)  # 60 days after discovery (500 or more)
+    ds = evaluate(_covered_entity(600), as_of=as_of,
+                  regimes=[catalog.regimes()["US-NY"], catalog.regimes()["US-FED-HIPAA"]])
+    (ag,) = [d for d in ds if d.regime == "US-NY" and d.rule_key == "attorney_general_hipaa"]
+    assert ag.required and ag.due == eod(2026, 5, 8)  # Friday May 1 + 5 New York business days
+    assert "notice under US-FED-HIPAA not yet sent" in ag.due_text
+    sent = datetime(2026, 3, 20, 15, 0, tzinfo=NY)  # a Friday
+    told = _covered_entity(600, events=[{"type": "regulator_notice_sent", "at": sent.isoformat(),
+                                         "regime": "US-FED-HIPAA"}])
+    ds = evaluate(told, as_of=sent + timedelta(hours=1),
+                  regimes=[catalog.regimes()["US-NY"], catalog.regimes()["US-FED-HIPAA"]])
+    (ag,) = [d for d in ds if d.regime == "US-NY" and d.rule_key == "attorney_general_hipaa"]
+    assert ag.due == eod(2026, 3, 27) and ag.clock_start["at"] == sent
+
+
+def test_under_500_the_ny_ag_runs_from_the_annual_hhs_log_deadline():
+    # § 164.408(c): fewer than 500, to HHS within 60 days after the end of the calendar year.
+    ds = evaluate(_covered_entity(20), as_of=datetime(2026, 3, 10, tzinfo=NY),
+                  regimes=[catalog.regimes()["US-NY"], catalog.regimes()["US-FED-HIPAA"]])
+    log = next(d for d in ds if d.regime == "US-FED-HIPAA" and d.rule_key == "hhs_annual_log")
+    (ag,) = [d for d in ds if d.regime == "US-NY" and d.rule_key == "attorney_general_hipaa"]
+    assert log.due is not None and ag.due is not None and log.due < ag.due <= log.due + timedelta(days=9)
+
+
+def test_a_controllers_art_33_clock_starts_when_its_processor_told_it():
+    # GDPR Art. 33(1)-(2): the controller notifies within 72 hours of becoming aware; the processor notifies the
+    # controller without undue delay, and the controller is aware from then, not from the processor's discovery.
+    told = DISCOVERED + timedelta(days=3)
+    f = facts(entity={"name": "Acme GmbH", "timezone": "Europe/Berlin", "roles": ["controller"], "country": "DE"},
+              data_elements=["name", "email"], affected={"DE": 100},
+              events=[{"type": "vendor_notified_owner", "at": told.isoformat()}])
+    d = one(f, "EU-GDPR", "supervisory_authority", told + timedelta(hours=1))
+    assert d.due == told.astimezone(UTC) + timedelta(hours=72)  # elapsed hours, across New York's DST change
+    assert "processor notified the controller" in d.due_text
