@@ -12,6 +12,7 @@ import pytest
 import yaml
 from breachclock.models import AuditEvent, Delivery, Incident, Notice, NoticeVariant
 from breachclock.models.db import session_scope
+from breachclock.models.incident.models import load_facts
 from sqlalchemy import func, select
 
 from tests.scenarios.harness import Scenario
@@ -53,6 +54,11 @@ def test_a_small_firm_incident_reaches_notified_and_each_person_got_one_approved
     late = [(d["regime"], d["rule"], d["fulfillment"], d["on_time"]) for d in told if not (d["met"] and d["on_time"])]
     assert told and not late, late
     assert {d["fulfillment"] for d in told} >= {"sent", "filed"}
+    # Each filed regulator notice is the event clocks anchored to it run from (an AG's after HHS's).
+    with session_scope(small.engine) as s:
+        events = load_facts(s.get(Incident, small.incident_id)).events  # type: ignore[arg-type]
+    filed = {d["regime"] for d in told if d["recipient_kind"] == "regulator" and d["met"]}
+    assert filed and filed <= {e.regime for e in events if e.type == "regulator_notice_sent"}
 
 
 def test_nothing_leaves_during_a_law_enforcement_hold_by_any_entry_point(small: Scenario, home: Path) -> None:
