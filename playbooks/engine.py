@@ -173,7 +173,8 @@ def evaluate_regime(ctx: Context, regime: Regime) -> list[Decision]:
             if unknown:
                 decide(None, unknown)
                 continue
-            if encryption and rule.recipient_kind != "record":
+            harbor = version.encryption_safe_harbor.rules
+            if encryption and rule.recipient_kind != "record" and (harbor is None or rule.key in harbor):
                 no(encryption)
                 continue
             if not ctx.roles & set(rule.roles):

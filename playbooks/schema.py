@@ -250,6 +250,9 @@ class PersonalInformation(_Strict):
 class SafeHarbor(_Strict):
     applies: bool
     lost_if_key_compromised: bool = True
+    rules: list[str] | None = Field(default=None, description="Only these obligations are excused (GDPR Art. 34(3)(a): "
+                                    "the communication to data subjects, not the Art. 33 notice); unset: every "
+                                    "notice (never the record).")
     text: str | None = None
 
 

@@ -227,12 +227,15 @@ def test_entity_based_regime_does_not_depend_on_residents():
     assert d.required, d.reason
 
 
-def test_encryption_never_excuses_the_breach_record():
-    f = facts(affected={"FR": 10}, data_elements=["name", "email"], encrypted=True)
+def test_gdpr_encryption_excuses_only_the_communication_to_data_subjects():
+    # Art. 34(3)(a) excuses the communication to data subjects where the data were unintelligible (encryption);
+    # the Art. 33 notice to the authority follows the risk test alone, and the Art. 33(5) record is always kept.
+    f = facts(affected={"FR": 10}, data_elements=["name", "email"], encrypted=True,
+              entity={"name": "Acme SAS", "timezone": "Europe/Paris", "roles": ["controller"]})
     decisions = run(f, "EU-GDPR")
-    record = [d for d in decisions if d.recipient_kind == "record"]
-    assert record and all(d.required for d in record)
-    assert all(not d.required for d in decisions if d.recipient_kind in ("regulator", "individual"))
+    by_key = {d.rule_key: d for d in decisions}
+    assert by_key["breach_record"].required and by_key["supervisory_authority"].required
+    assert by_key["data_subjects"].required is False and "encrypt" in by_key["data_subjects"].reason
 
 
 def test_people_no_modelled_law_covers_are_a_question_for_counsel_never_a_silent_no() -> None:
