@@ -169,7 +169,8 @@ def evaluate_clock(ctx: Context, regime: Regime, clock: Clock, delay: LawEnforce
     due = deadline.due
     if clock.cutoff is not None and deadline.due_date is not None:
         hour, minute = map(int, clock.cutoff.time.split(":"))
-        due = datetime.combine(deadline.due_date, time(hour, minute), tzinfo=ZoneInfo(clock.cutoff.timezone))
+        due = datetime.combine(deadline.due_date, time(hour, minute),
+                               tzinfo=ZoneInfo(clock.cutoff.timezone)).astimezone(ZoneInfo(ctx.tz))
         text += f"; by {clock.cutoff.time} {clock.cutoff.timezone} that day ({clock.cutoff.text})"
     return ClockResult(due, deadline.due_date, clock.start, start, text)
 

@@ -50,6 +50,7 @@ Sector = Literal[
     "government_agency",
     "credit_reporting_agency",
     "insurance_licensee",
+    "smaller_reporting_company",
 ]
 EventType = Literal[
     "determined",

@@ -175,6 +175,10 @@ def event(
     reason: Annotated[str, typer.Option()],
     regime: Annotated[str | None, typer.Option()] = None,
     end: Annotated[str | None, typer.Option(help="End of a law_enforcement_delay.")] = None,
+    agency: Annotated[str | None, typer.Option(help="law_enforcement_delay: who asked (the SEC counts only the "
+                                               "U.S. Attorney General).")] = None,
+    written: Annotated[bool | None, typer.Option("--written/--oral", help="law_enforcement_delay: was the request "
+                                                 "in writing (HIPAA caps an oral one at 30 days)?")] = None,
 ) -> None:
     """Record a clock-moving fact; obligations are re-evaluated and the differences audited."""
     from breachclock.models.db import session_scope
@@ -183,7 +187,8 @@ def event(
     from breachclock.playbooks.facts import Event
 
     try:
-        ev = Event.model_validate({"type": type, "at": at, "end": end, "regime": regime})
+        ev = Event.model_validate({"type": type, "at": at, "end": end, "regime": regime, "agency": agency,
+                                   "written": written})
     except ValidationError as exc:
         raise BadInput(pydantic_message("event", exc)) from None
     try:

@@ -228,3 +228,28 @@ def test_obligations_and_status_show_the_same_policy_target(home: Path, tmp_path
              for o in json.loads(status.stdout)["obligations"] if o.get("policy_due")}
     for key, due in previewed.items():
         assert datetime.fromisoformat(shown[key]) == datetime.fromisoformat(due), key
+
+
+def test_an_incident_without_personal_data_is_accepted_and_owes_the_entity_based_duties(home: Path,
+                                                                                          tmp_path: Path) -> None:
+    incident = {"title": "Ransomware stopped the trading systems", "data_elements": [],
+                "entity": {"name": "Listed Co", "timezone": "America/Los_Angeles",
+                           "sectors": ["sec_registrant", "nydfs_covered_entity"]},
+                "discovered_at": "2026-03-02T10:00:00-08:00",
+                "events": [{"type": "materiality_determined", "at": "2026-03-04T09:00:00-08:00"}]}
+    path = _write(tmp_path, incident)
+    preview = runner.invoke(app, ["obligations", str(path), "--json"])
+    assert preview.exit_code == 0, preview.output
+    owed = {(o["regime"], o["due"]) for o in json.loads(preview.stdout)["obligations"] if o["required"]}
+    assert owed == {("US-FED-SEC", "2026-03-10T14:30:00-07:00"), ("US-NY-DFS", "2026-03-05T10:00:00-08:00")}
+    opened = runner.invoke(app, ["open", str(path), "--no-flow"])
+    assert opened.exit_code == 0, opened.output
+    incident_id = next(w for w in opened.output.split() if w.startswith("INC-")).strip(".:,")
+    # A written request by the U.S. Attorney General under Item 1.05(c) delays the 8-K; the event records who.
+    recorded = runner.invoke(app, ["event", incident_id, "law_enforcement_delay", "--at", "2026-03-05T09:00:00-08:00",
+                                   "--end", "2026-03-20T09:00:00-07:00", "--agency", "U.S. Attorney General",
+                                   "--written", "--reason", "AG letter to the SEC, ref 26-114"])
+    assert recorded.exit_code == 0, recorded.output
+    status = json.loads(runner.invoke(app, ["status", incident_id, "--json"]).stdout)
+    (sec,) = [o for o in status["obligations"] if o["regime"] == "US-FED-SEC"]
+    assert datetime.fromisoformat(sec["due"]) > datetime.fromisoformat("2026-03-20T00:00:00-07:00")

@@ -226,3 +226,16 @@ def test_a_controllers_art_33_clock_starts_when_its_processor_told_it():
     d = one(f, "EU-GDPR", "supervisory_authority", told + timedelta(hours=1))
     assert d.due == told.astimezone(UTC) + timedelta(hours=72)  # elapsed hours, across New York's DST change
     assert "processor notified the controller" in d.due_text
+
+
+@pytest.mark.parametrize(("day", "owed"), [("2024-03-04", False), ("2024-07-01", True)])
+def test_item_1_05_bound_smaller_reporting_companies_only_from_2024_06_15(day, owed):
+    # Release 33-11216: compliance from 2023-12-18, and 180 days later (2024-06-15) for smaller reporting companies.
+    at = datetime.fromisoformat(f"{day}T10:00:00-05:00")
+    f = facts(entity={"name": "Small Co", "timezone": "America/New_York",
+                      "sectors": ["sec_registrant", "smaller_reporting_company"]}, discovered_at=at.isoformat(),
+              events=[{"type": "materiality_determined", "at": at.isoformat()}])
+    d = one(f, "US-FED-SEC", "form_8k", at + timedelta(hours=1))
+    assert d.required is owed
+    if not owed:
+        assert "smaller reporting company" in d.reason
