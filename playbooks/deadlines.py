@@ -30,6 +30,7 @@ START_WORDS = {
     "individual_notice": "notice to individuals",
     "regulator_notice": "notice to the other regulator",
     "calendar_year_end": "end of the calendar year of discovery",
+    "risk_assessed": "the risk-of-harm determination",
 }
 UNIT_WORDS = {"hours": "hours", "days": "calendar days", "business_days": "business days"}
 
@@ -77,6 +78,10 @@ def start_instant(ctx: Context, clock: Clock, regime: Regime, individual: ClockR
         if owed:
             return None, f"notice under {anchor} not yet sent and it has no fixed deadline"
         return None, f"no notice under {anchor} is owed for this data, so this clock has not started"
+    if kind == "risk_assessed":
+        at = f.risk.assessed_at
+        return (at, "risk.assessed_at") if at else (None, "clock has not started: the risk assessment is not dated "
+                                                          "(risk.assessed_at)")
     if kind == "calendar_year_end":
         return end_of_calendar_year(f.discovered_at, ctx.tz), "end of the calendar year of discovery"
     if kind == "individual_notice":

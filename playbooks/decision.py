@@ -9,6 +9,7 @@ from typing import Any
 
 from breachclock.playbooks.clocks import Interval
 from breachclock.playbooks.facts import ENTITY_DATA_SET, IncidentFacts, ResolvedDataSet
+from breachclock.playbooks.risk import SignOff
 
 ROLE_EQUIVALENTS = {
     "data_owner": {"data_owner", "controller"},
@@ -70,6 +71,8 @@ class Context:
     """The name of the client whose data the data set is, when there is one."""
     regulator_notices: dict[tuple[str, str], list[Decision]] = field(default_factory=dict)
     """(regime, data set) → that regime's owed regulator notices, for clocks anchored to them (filled in order)."""
+    risk_signoff: SignOff | None = None
+    """Counsel's latest sign-off of the risk assessment; a risk-of-harm exception is relied on only with it."""
 
     @property
     def tz(self) -> str:

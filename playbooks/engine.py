@@ -14,12 +14,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from breachclock.playbooks import catalog
+from breachclock.playbooks import risk as risk_rules
 from breachclock.playbooks.clocks import Interval, compute_deadline
 from breachclock.playbooks.coverage import Coverage, coverage, elements_words
 from breachclock.playbooks.deadlines import ClockResult, earliest, evaluate_clock, policy_target
 from breachclock.playbooks.decision import Context, Decision
 from breachclock.playbooks.facts import ENTITY_DATA_SET, ClientTerms, IncidentFacts, ResolvedDataSet
 from breachclock.playbooks.jurisdictions import UNKNOWN, covers_jurisdiction, jurisdiction_name
+from breachclock.playbooks.risk import SignOff
 from breachclock.playbooks.schema import ObligationRule, Regime, RegimeVersion, delay_rule
 
 __all__ = ["NO_LAW_APPLIED", "Decision", "evaluate", "evaluate_contract", "evaluate_regime", "holds_from"]
@@ -91,11 +93,6 @@ def _encryption_excuse(ctx: Context, version: RegimeVersion) -> str | None:
     return None
 
 
-def _harm_exception_used(ctx: Context, version: RegimeVersion) -> bool:
-    rh = version.risk_of_harm
-    return rh.exception and not getattr(ctx.facts.risk, rh.basis)
-
-
 def _threshold_json(rule: ObligationRule, count: int) -> dict[str, Any] | None:
     t = rule.threshold
     if t is None:
@@ -132,7 +129,8 @@ def evaluate_regime(ctx: Context, regime: Regime) -> list[Decision]:
         cov = coverage(version, f.groups(None if version.applies_to.entity_based else ctx.data_set.id))
         gate = _regime_gate(ctx, regime, version, cov)
     encryption = _encryption_excuse(ctx, version)
-    harm_exception = _harm_exception_used(ctx, version)
+    harm = risk_rules.harm_exception(f.risk, version, ctx.risk_signoff)
+    harm_exception = harm.relied_on
     sectors = ctx.sectors
     decisions: list[Decision] = []
     individual: ClockResult | None = None
@@ -188,17 +186,13 @@ def evaluate_regime(ctx: Context, regime: Regime) -> list[Decision]:
                 no(f"not owed by {', '.join(sorted(excluded)).replace('_', ' ')} entities")
                 continue
             if rule.only_with_harm_exception and not harm_exception:
-                no("owed only when relying on the risk-of-harm exception; the incident is assessed as "
-                   "harmful (conservative default) so notice is given instead")
+                no(risk_rules.not_relied_reason(harm))
                 continue
             # The exception excuses notices to people and authorities, never the record or a vendor's notice to
             # the data owner (the owner makes the risk assessment).
             if (harm_exception and rule.excused_by_harm_exception and not rule.only_with_harm_exception
                     and rule.recipient_kind not in ("record", "data_owner")):
-                no(f"risk-of-harm exception: the firm assessed that {version.risk_of_harm.basis.replace('_', ' ')} "
-                   f"is false ({version.risk_of_harm.text or 'keep the written determination'})"
-                   + (f"; keep it {version.risk_of_harm.record_years} years" if version.risk_of_harm.record_years
-                      else ""))
+                no(risk_rules.excused_reason(version, f.risk, ctx.risk_signoff))
                 continue
             if rule.requires_risk and not getattr(f.risk, rule.requires_risk):
                 no(f"owed only when {rule.requires_risk.replace('_', ' ')}; the assessment says it is not")
@@ -223,6 +217,8 @@ def evaluate_regime(ctx: Context, regime: Regime) -> list[Decision]:
                       "its cybersecurity incident itself, whether or not personal data is involved")
             if ctx.data_set.id != ENTITY_DATA_SET:
                 reason += f"; the firm acts as {ctx.capacity()}"
+            if note := risk_rules.required_note(regime, rule, harm):
+                reason += f"; {note}"
             d = decide(True, reason, chosen)
             if d.due is None and not chosen.suspended and chosen.start_at is not None:
                 d.policy_due = policy_target(chosen.start_at, ctx.tz, ctx.policy_target_days)
@@ -347,10 +343,12 @@ def evaluate(
     holds: Iterable[Interval] = (),
     policy_target_days: int = 30,
     regimes: Iterable[Regime] | None = None,
+    risk_signoff: SignOff | None = None,
 ) -> list[Decision]:
     """Every decision for every regime considered: contracts first, then each regime by id, per data set.
 
-    A regime about the entity and the incident (``entity_based``: SEC, NYDFS...) is evaluated once for the
+    ``risk_signoff`` is counsel's latest sign-off of the risk assessment: without it no risk-of-harm exception is
+    relied on. A regime about the entity and the incident (``entity_based``: SEC, NYDFS...) is evaluated once for the
     entity; a regime about personal information once per data set, with the firm's role and sectors for it.
     """
     if as_of.tzinfo is None:
@@ -364,12 +362,13 @@ def evaluate(
                                  h.written) for h in holds_from(facts, holds) if h.start <= as_of)
     names = {c.id: c.name for c in clients}
     data_sets = facts.data_sets_for({c.id: c.firm_role for c in clients})
-    contexts = [Context(facts, as_of, known_holds, policy_target_days, ds, names.get(ds.client or ""))
+    contexts = [Context(facts, as_of, known_holds, policy_target_days, ds, names.get(ds.client or ""),
+                        risk_signoff=risk_signoff)
                 for ds in data_sets]
     # Entity-based regimes see the entity: its own roles and sectors.
     entity = Context(facts, as_of, known_holds, policy_target_days,
                      ResolvedDataSet(ENTITY_DATA_SET, None, tuple(facts.entity.roles), frozenset(facts.entity.sectors),
-                                     tuple(facts.data_elements)))
+                                     tuple(facts.data_elements)), risk_signoff=risk_signoff)
     out = [evaluate_contract(entity, c) for c in clients]
     for ctx in contexts:
         out.extend(evaluate_unsettled(ctx))

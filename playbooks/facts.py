@@ -115,11 +115,35 @@ class Event(_Strict):
 
 
 class Risk(_Strict):
-    """The firm's risk assessment. Defaults are the conservative answer (notify)."""
+    """The firm's risk assessment. Defaults are the conservative answer (notify).
+
+    ``harm_likely`` / ``high_risk`` are its conclusion; a law's risk-of-harm exception is relied on only when the
+    rest documents it as that law requires (its factors, the written basis, who and when) and counsel has signed
+    it off (:mod:`playbooks.risk`).
+    """
 
     harm_likely: Flag = True
     high_risk: Flag = True
     assessment: str | None = Field(default=None, description="The written basis of the assessment.")
+    assessed_by: str | None = Field(default=None, min_length=1, max_length=200,
+                                    description="Who made the assessment (name and role).")
+    assessed_at: Moment | None = Field(default=None, description="When the determination was made; starts the "
+                                       "clocks of the duties it carries (e.g. Florida's 30 days to the Department).")
+    factors: dict[Annotated[str, Field(pattern=r"^[a-z0-9_]+$", max_length=64)],
+                  Annotated[str, Field(min_length=1, max_length=5000)]] = Field(
+        default_factory=dict, max_length=50, description="The finding on each factor a law names, by factor id.")
+
+    @field_validator("factors")
+    @classmethod
+    def _known_factors(cls, value: dict[str, str]) -> dict[str, str]:
+        from breachclock.playbooks.risk import known_factors
+
+        known = known_factors()
+        if unknown := sorted(set(value) - set(known)):
+            raise ValueError(f"unknown risk factor(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+        if blank := sorted(k for k, v in value.items() if not v.strip()):
+            raise ValueError(f"risk factor(s) {', '.join(blank)}: write the finding")
+        return value
 
 
 class AffectedGroup(_Strict):
@@ -300,6 +324,8 @@ class IncidentFacts(_Strict):
         if dupes := sorted({r for r in refs if refs.count(r) > 1}
                            | {r for r in refs if r not in inline and r.partition("/")[0] in inline}):
             raise ValueError(f"clients: {', '.join(dupes)} named more than once; name each client once")
+        if self.risk.assessed_at is not None and self.risk.assessed_at < self.discovered_at:
+            raise ValueError("risk.assessed_at is before discovered_at")
         if self.encryption_key_compromised and not self.encrypted:
             raise ValueError("encryption_key_compromised is true but encrypted is false")
         roles = set(self.entity.roles)

@@ -23,7 +23,8 @@ ClockUnit = Literal["hours", "days", "business_days", "none"]
 # Events a clock can start from. `individual_notice` anchors a clock to this
 # regime's individual notice (its actual send time, or while unsent its legal
 # deadline). `calendar_year_end` is the end of the calendar year of discovery
-# (annual logs, e.g. HIPAA breaches of fewer than 500).
+# (annual logs, e.g. HIPAA breaches of fewer than 500). `risk_assessed` is the date of the firm's risk-of-harm
+# determination (the incident file's `risk.assessed_at`), which starts the clocks of the duties it carries.
 ClockStart = Literal[
     "discovery",
     "determination",
@@ -35,6 +36,7 @@ ClockStart = Literal[
     "individual_notice",
     "regulator_notice",
     "calendar_year_end",
+    "risk_assessed",
 ]
 Sector = Literal[
     "hipaa_covered_entity",
@@ -257,13 +259,31 @@ class SafeHarbor(_Strict):
     text: str | None = None
 
 
+class RiskFactor(_Strict):
+    """A factor the law requires the risk assessment to weigh (HIPAA's four, 45 CFR 164.402(2)(i)-(iv))."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$", description="The key of its finding in the incident file's risk.factors.")
+    text: str = Field(description="The law's words for the factor.")
+    citation: str
+
+
 class RiskOfHarm(_Strict):
-    """The risk-of-harm exception: notice is excused when harm is unlikely."""
+    """The risk-of-harm exception: notice is excused when harm is unlikely, on the determination the law describes.
+
+    The duties the determination carries (kept as a record, sent to a regulator) are obligation rules with
+    ``only_with_harm_exception``; the engine relies on the exception only on a documented, signed-off assessment
+    (:mod:`playbooks.risk`).
+    """
 
     exception: bool
     basis: Literal["harm_likely", "high_risk"] = "harm_likely"
     text: str | None = None
     record_years: int | None = Field(default=None, description="Years the written determination must be kept.")
+    citation: str | None = Field(default=None, description="Where the exception is.")
+    written: bool = Field(default=False, description="The determination must be documented in writing (the "
+                          "assessment's written basis, who made it and when are then required).")
+    factors: list[RiskFactor] = Field(default_factory=list, description="Factors the assessment must address, "
+                                      "each with a finding.")
 
 
 class AppliesTo(_Strict):

@@ -1,4 +1,5 @@
-"""Builders the tests share: sample facts, a responder finishing containment, an incident with people."""
+"""Builders the tests share: sample facts, a documented risk assessment and counsel's sign-off of it, a responder
+finishing containment, an incident with people."""
 
 from __future__ import annotations
 
@@ -18,6 +19,35 @@ def sample_facts(**overrides):  # type: ignore[no-untyped-def]
     }
     data.update(overrides)
     return IncidentFacts.model_validate(data)
+
+
+# A no-harm assessment documented as every modelled law asks (HIPAA's four factors, Florida's, New York's and
+# Alaska's conditions), made a week after the sample discovery.
+DOCUMENTED_NO_HARM = {
+    "harm_likely": False,
+    "high_risk": False,
+    "assessment": "Forensic review: the laptop was recovered powered off; the drive image shows no access.",
+    "assessed_by": "Pat Analyst, privacy officer",
+    "assessed_at": "2026-03-09T12:00:00-04:00",
+    "factors": {
+        "phi_nature_extent": "Names and appointment dates; no identifiers that enable re-identification elsewhere.",
+        "unauthorized_person": "Recovered by the police before anyone opened it.",
+        "acquired_or_viewed": "Forensic image: no logon or file access after the loss.",
+        "risk_mitigated": "Device recovered and re-imaged; credentials rotated.",
+        "appropriate_investigation": "Outside forensic firm engaged on discovery.",
+        "law_enforcement_consulted": "Reported to the county sheriff, case 2026-114.",
+        "inadvertent_authorized_disclosure": "Sent by an employee authorized to access it to a wrong colleague.",
+    },
+}
+
+
+def signed_off(facts, counsel: str = "Jane Counsel"):  # type: ignore[no-untyped-def]
+    """Counsel's sign-off of the facts' risk assessment as it stands."""
+    from datetime import UTC, datetime
+
+    from breachclock.playbooks.risk import SignOff, assessment_digest
+
+    return SignOff(counsel, datetime(2026, 3, 10, 15, 0, tzinfo=UTC), assessment_digest(facts.risk))
 
 
 def finish_containment(engine, incident_id: str) -> None:  # type: ignore[no-untyped-def]

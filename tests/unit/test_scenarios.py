@@ -11,6 +11,8 @@ from breachclock.playbooks.clocks import Interval
 from breachclock.playbooks.engine import Decision, evaluate
 from breachclock.playbooks.facts import ClientTerms, IncidentFacts
 
+from tests.factories import DOCUMENTED_NO_HARM, signed_off
+
 NY = ZoneInfo("America/New_York")
 BERLIN = ZoneInfo("Europe/Berlin")
 DISCOVERED = datetime(2026, 3, 2, 10, 0, tzinfo=NY)
@@ -95,7 +97,7 @@ def test_gdpr_72_hours_across_a_weekend_and_the_clock_change():
 def test_gdpr_unlikely_risk_keeps_only_the_record():
     f = facts(entity={"name": "Acme GmbH", "timezone": "Europe/Berlin", "roles": ["controller"]},
               data_elements=["name", "email"], affected={"DE": 100}, risk={"harm_likely": False, "high_risk": False})
-    ds = run(f, "EU-GDPR")
+    ds = run(f, "EU-GDPR", risk_signoff=signed_off(f))
     assert not one(ds, "EU-GDPR", "supervisory_authority").required
     assert not one(ds, "EU-GDPR", "data_subjects").required
     assert one(ds, "EU-GDPR", "breach_record").required
@@ -218,8 +220,8 @@ def test_open_hold_suspends_and_as_of_sees_holds_as_known_then():
 
 def test_risk_of_harm_exception_turns_notice_off_and_the_record_on():
     # Fla. Stat. § 501.171(4)(c): no individual notice if harm unlikely; written determination kept 5 years.
-    f = facts(affected={"US-FL": 100, "US-TX": 100}, risk={"harm_likely": False, "assessment": "ransomware, no exfil"})
-    ds = run(f, "US-FL", "US-TX")
+    f = facts(affected={"US-FL": 100, "US-TX": 100}, risk=DOCUMENTED_NO_HARM)
+    ds = run(f, "US-FL", "US-TX", risk_signoff=signed_off(f))
     fl = one(ds, "US-FL", "individuals")
     assert not fl.required and "risk-of-harm exception" in fl.reason and "5 years" in fl.reason
     assert one(ds, "US-FL", "written_determination").required
@@ -246,12 +248,12 @@ def test_florida_no_harm_determination_excuses_individuals_but_not_the_departmen
     f = IncidentFacts.model_validate({
         "title": "t", "entity": {"name": "X", "timezone": "America/New_York"},
         "discovered_at": "2026-03-02T10:00:00-05:00", "data_elements": ["name", "ssn"],
-        "affected": {"US-FL": 800}, "risk": {"harm_likely": False}})
+        "affected": {"US-FL": 800}, "risk": DOCUMENTED_NO_HARM})
     from datetime import UTC, datetime
 
     from breachclock.playbooks import catalog
 
-    d = {x.rule_key: x for x in evaluate(f, as_of=datetime(2026, 3, 3, tzinfo=UTC),
+    d = {x.rule_key: x for x in evaluate(f, as_of=datetime(2026, 3, 3, tzinfo=UTC), risk_signoff=signed_off(f),
                                          regimes=[catalog.regimes()["US-FL"]])}
     assert not d["individuals"].required
     assert d["department_of_legal_affairs"].required
