@@ -12,6 +12,7 @@ from breachclock.models.notice.models import Approval, Notice, NoticeObligation,
 from breachclock.models.obligation.models import Obligation, ObligationDecision
 from breachclock.models.outbox.models import Delivery, SendLease
 from breachclock.models.person.models import AffectedPerson, PersonKey
+from breachclock.models.risk.models import RiskSignoff
 from breachclock.models.task.models import Evidence, PlaybookTask
 
 __all__ = [
@@ -34,5 +35,6 @@ __all__ = [
     "PersonKey",
     "PlaybookTask",
     "RecordKey",
+    "RiskSignoff",
     "SendLease",
 ]

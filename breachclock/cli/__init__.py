@@ -20,7 +20,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
-from breachclock.cli import incident, law, notice, record, scope
+from breachclock.cli import incident, law, notice, record, risk, scope
 from breachclock.cli.output import BadInput, console, err, fail, pydantic_message
 
 app = typer.Typer(no_args_is_help=True, help="breachclock: breach response against every deadline that applies.")
@@ -33,6 +33,7 @@ app.add_typer(incident.task_app, name="task")
 app.add_typer(incident.clients_app, name="clients")
 app.add_typer(record.audit_app, name="audit")
 app.add_typer(law.rules_app, name="rules")
+app.add_typer(risk.risk_app, name="risk")
 
 _DEBUG = {"on": False}
 

@@ -125,8 +125,10 @@ def obligations(
 ) -> None:
     """The decision record for an incident file, before anything is recorded: every regime considered, required
     or not, and why."""
+    from breachclock.cli.risk import print_assessment
     from breachclock.models.client.service import resolve_clients
     from breachclock.models.db import session_scope
+    from breachclock.models.risk.service import record_for
     from breachclock.models.settings import get_settings
     from breachclock.playbooks.engine import evaluate
     from breachclock.playbooks.facts import ClientTerms
@@ -138,12 +140,17 @@ def obligations(
         with session_scope(engine()) as session:
             clients += resolve_clients(session, named)
     decisions = evaluate(facts, as_of=at, clients=clients, policy_target_days=get_settings().policy_target_days)
+    # Before the incident is recorded no counsel has signed the assessment off: no risk-of-harm exception is relied on.
+    assessment = record_for(facts, None, sorted({d.regime for d in decisions}))
     if as_json:
-        print_json({"as_of": at.isoformat(), "obligations": [d.to_json() for d in decisions]})
+        print_json({"as_of": at.isoformat(), "obligations": [d.to_json() for d in decisions],
+                    "risk_assessment": assessment})
         return
     soonest_first = sorted(decisions, key=lambda d: (not d.required, d.due is None, d.due or at, d.regime))
     console.print(obligations_table(soonest_first, at, f"Obligations as of {at:%Y-%m-%d %H:%M %Z}",
                                     show_not_required=all_rules))
+    if not (facts.risk.harm_likely and facts.risk.high_risk):
+        print_assessment(assessment)
 
 
 @app.command()

@@ -101,11 +101,13 @@ SEALED_TABLES: dict[str, str] = {
                        "FROM affected_people WHERE incident_id = :i ORDER BY id",
     "person_keys": "SELECT data_set, identity_key, person_id FROM person_keys WHERE incident_id = :i "
                    "ORDER BY data_set, identity_key",
+    "risk_signoffs": "SELECT id, assessment_sha256, counsel, note, signed_at FROM risk_signoffs WHERE incident_id = :i "
+                     "ORDER BY id",
 }
 # ORM classes whose rows belong to an incident's sealed tables, by table name.
 _TABLE_OF = {"incidents", "holds", "obligations", "obligation_decisions", "notices", "notice_variants",
              "notice_obligations", "approvals", "evidence", "playbook_tasks", "incident_events", "affected_people",
-             "person_keys"}
+             "person_keys", "risk_signoffs"}
 
 
 def _value(v: Any) -> Any:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 GENESIS = "0" * 64
 SCHEME = "hmac1"
 APPEND_ONLY_TABLES = ("audit_events", "approvals", "evidence", "incident_events", "obligation_decisions",
-                      "record_keys")
+                      "record_keys", "risk_signoffs")
 
 
 class AuditEvent(Base):

@@ -14,6 +14,7 @@ from breachclock.models.notice.drafting import obligations_of, variants_of
 from breachclock.models.notice.models import Approval, Notice
 from breachclock.models.obligation.models import Obligation
 from breachclock.models.outbox.models import Delivery
+from breachclock.models.risk.service import assessment_of
 from breachclock.models.settings import get_settings
 from breachclock.models.task.models import Evidence, PlaybookTask
 from sqlalchemy import func, select
@@ -38,7 +39,8 @@ def write_dossier(session: Session, incident_id: str) -> tuple[Path, str]:
 
 
 def build_dossier(session, incident_id: str) -> dict:  # type: ignore[no-untyped-def, type-arg]
-    """What the firm can show a regulator: every decision and why, every notice, approval and delivery."""
+    """What the firm can show a regulator: every decision and why, the risk assessment (who, when, conclusion,
+    factors, counsel's sign-off, and under which laws it excuses notice), every notice, approval and delivery."""
     incident = get_incident(session, incident_id)
     chain = verify_chain(session, incident_id)
     return {
@@ -72,6 +74,7 @@ def build_dossier(session, incident_id: str) -> dict:  # type: ignore[no-untyped
         "evidence": [{"kind": e.kind, "description": e.description, "uri": e.uri, "sha256": e.sha256,
                       "collected_by": e.collected_by, "at": e.collected_at} for e in session.scalars(
                           select(Evidence).where(Evidence.incident_id == incident_id).order_by(Evidence.id))],
+        "risk_assessment": assessment_of(session, incident),
         "holds": [{"agency": h.agency, "started_at": h.started_at, "ended_at": h.ended_at} for h in incident.holds],
         "audit": {"events": chain.events, "chain_ok": chain.ok, "problem": chain.problem,
                   "head": session.scalar(select(AuditEvent.hash).where(AuditEvent.incident_id == incident_id)

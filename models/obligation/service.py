@@ -13,6 +13,7 @@ from breachclock.models.errors import InvalidRequest, NotFound, Refused
 from breachclock.models.incident.models import Incident, load_facts, recorded_holds
 from breachclock.models.notice.drafting import refresh_notices
 from breachclock.models.obligation.models import Obligation, ObligationDecision
+from breachclock.models.risk.models import latest_signoff
 from breachclock.models.settings import get_settings
 from breachclock.playbooks.engine import Decision, evaluate
 from sqlalchemy import func, select
@@ -27,6 +28,7 @@ def decisions_for(session: Session, incident: Incident, as_of: datetime) -> list
         clients=resolve_clients(session, facts.clients),
         holds=recorded_holds(incident),
         policy_target_days=get_settings().policy_target_days,
+        risk_signoff=latest_signoff(session, incident.id),
     )
 
 
