@@ -100,3 +100,19 @@ def test_cli_risk_approve_and_show(engine, open_incident):
     assert "US-FED-HIPAA: exception relied on" in approved.output
     again = runner.invoke(app, ["risk", "approve", iid, "--counsel", "Jane Counsel"])
     assert again.exit_code == 1 and "already signed off" in again.output
+
+
+def test_obligations_of_a_file_show_the_assessment_and_rely_on_no_exception(home, tmp_path):
+    import yaml
+
+    path = tmp_path / "incident.yaml"
+    path.write_text(yaml.safe_dump({"title": "Lost laptop", "discovered_at": "2026-03-02T10:00:00-05:00",
+                                    **HIPAA, "risk": DOCUMENTED_NO_HARM}), encoding="utf-8")
+    out = runner.invoke(app, ["obligations", str(path), "--json", "--as-of", "2026-03-11T00:00:00Z"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert data["risk_assessment"]["sign_off"] is None
+    assert "counsel's sign-off" in data["risk_assessment"]["regimes"]["US-FED-HIPAA"]["status"]
+    individuals = next(d for d in data["obligations"] if (d["regime"], d["rule_key"]) == ("US-FED-HIPAA",
+                                                                                          "individuals"))
+    assert individuals["required"] is True
