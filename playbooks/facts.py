@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -265,6 +265,18 @@ class ResolvedDataSet:
         return bool(OWNER_ROLES & set(self.roles))
 
 
+class CreditMonitoring(_Strict):
+    """The identity-protection offer made to the people notified: several laws require one and its length
+    (Massachusetts 18 months, Connecticut 24, California 12); each letter states it, and the checks compare it."""
+
+    provider: str = Field(min_length=1, max_length=200)
+    service: str = Field(default="credit monitoring and identity theft protection", min_length=1, max_length=200)
+    months: int = Field(strict=True, ge=1, le=120)
+    enrollment: str | None = Field(default=None, max_length=500, description="How to enrol: a web address, a "
+                                   "phone number, an enrolment code.")
+    enroll_by: date | None = None
+
+
 class IncidentFacts(_Strict):
     title: str = Field(min_length=1, max_length=300)
     summary: str | None = Field(default=None, description="What happened, in plain words (used in notices).")
@@ -289,6 +301,7 @@ class IncidentFacts(_Strict):
     clients: list[Annotated[str, Field(max_length=130)] | ClientTerms] = Field(default_factory=list, max_length=500)
     risk: Risk = Field(default_factory=Risk)
     measures_taken: list[Annotated[str, Field(max_length=2000)]] = Field(default_factory=list, max_length=100)
+    credit_monitoring: CreditMonitoring | None = None
     events: list[Event] = Field(default_factory=list, max_length=1000)
     playbook: str | None = Field(default=None, max_length=64)
 

@@ -14,6 +14,7 @@ from datetime import date
 from itertools import pairwise
 from typing import Literal
 
+from breachclock.playbooks.content_rules import ContentRule
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Role = Literal["data_owner", "service_provider", "controller", "processor"]
@@ -225,6 +226,8 @@ class ObligationRule(_Strict):
                                                         "overrides the version's and ``tolling``.")
     content: list[str] = Field(default_factory=list, description="Content the notice must contain.")
     prohibited_content: list[str] = Field(default_factory=list)
+    content_rules: list[ContentRule] = Field(default_factory=list, description="The content and prohibited "
+                                             "content as checks run on every rendered variant before approval.")
     methods: list[str] = Field(default_factory=list, description="Allowed delivery methods (mail, email, phone, web_form...).")
     notes: str | None = None
 

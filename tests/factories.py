@@ -16,6 +16,9 @@ def sample_facts(**overrides):  # type: ignore[no-untyped-def]
         "discovered_at": "2026-03-02T10:00:00-05:00",
         "data_elements": ["name", "ssn"],
         "affected": {"US-CA": 501, "US-TX": 250},
+        # California requires an identity-protection offer of 12 months or more where SSNs were exposed.
+        "credit_monitoring": {"provider": "Example Identity Services", "months": 24,
+                              "enrollment": "www.example-identity.test, code TEST-1"},
     }
     data.update(overrides)
     return IncidentFacts.model_validate(data)

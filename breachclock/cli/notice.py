@@ -48,6 +48,8 @@ def notice_show(notice_id: str) -> None:
     from breachclock.models.incident.dossier import dossier_dir
     from breachclock.models.notice.approval import is_approved
     from breachclock.models.notice.drafting import render_variant, variants_of, verify_notice
+    from breachclock.models.notice.validation import validate_notice
+    from breachclock.playbooks.content_rules import blocking
 
     with session_scope(engine()) as session:
         n = session.get(Notice, notice_id)
@@ -78,6 +80,18 @@ def notice_show(notice_id: str) -> None:
             if html:  # counsel approves the HTML too: it is what an e-mail client shows
                 console.rule(f"{channel} (HTML, as sent)", style="dim")
                 console.print(html, highlight=False, markup=False)
+        findings = validate_notice(session, n)
+        console.rule("content rules of the laws it is given under")
+        lines = [f.line() for f in findings]
+        (out / f"{n.id}.checks.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        for f, line in zip(findings, lines, strict=True):
+            style = {True: "green", False: "bold red", None: "yellow"}[f.passed]
+            console.print(line, style=style, highlight=False, markup=False)
+        if not findings:
+            console.print("no content rules in the rule data for these laws", style="dim")
+        elif failed := blocking(findings):
+            console.print(f"{len(failed)} rule(s) fail: the notice cannot be approved until its facts are fixed "
+                          "and it is redrafted", style="bold red")
         console.print(f"[dim]files: {escape(str(out))}/{n.id}.*[/]")
 
 

@@ -8,6 +8,8 @@ from typing import Any
 from breachclock.models.audit import AuditEvent, append_event
 from breachclock.models.notice.drafting import NoticeError, variants_of, verify_notice
 from breachclock.models.notice.models import Approval, Notice
+from breachclock.models.notice.validation import validate_notice
+from breachclock.playbooks.content_rules import blocking
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -41,6 +43,11 @@ def decide(session: Session, notice_id: str, *, counsel: str, approve: bool, com
         raise NoticeError("a rejection needs a comment saying what must change")
     if approve and (problems := verify_notice(session, notice)):
         raise NoticeError(f"notice {notice_id} cannot be approved: {'; '.join(problems)}")
+    findings = validate_notice(session, notice)
+    if approve and (failed := blocking(findings)):
+        raise NoticeError(f"notice {notice_id} cannot be approved: {len(failed)} content rule(s) fail: "
+                          + "; ".join(f.line() for f in failed) + " (fix the facts with `breachclock update`, "
+                          f"then `breachclock notice redraft {notice_id}`)")
     approval = Approval(notice_id=notice.id, content_hash=notice.content_hash,
                         decision="approved" if approve else "rejected", counsel=counsel, comment=comment)
     session.add(approval)
@@ -48,7 +55,11 @@ def decide(session: Session, notice_id: str, *, counsel: str, approve: bool, com
     append_event(session, incident_id=notice.incident_id, actor=counsel,
                  action="notice_approved" if approve else "notice_rejected", reason=comment or "approved",
                  details={"notice": notice.id, "content_hash": notice.content_hash, "approval": approval.id,
-                          "variants": {c: v.content_hash for c, v in variants_of(session, notice.id).items()}})
+                          "variants": {c: v.content_hash for c, v in variants_of(session, notice.id).items()},
+                          "content_checks": {"passed": sum(f.passed is True for f in findings),
+                                             "failed": sorted({f"{f.regime}:{f.rule}" for f in blocking(findings)}),
+                                             "confirmed_by_counsel": sorted({f"{f.regime}:{f.rule}" for f in findings
+                                                                             if f.passed is None})}})
     return approval
 
 

@@ -13,6 +13,7 @@ from breachclock.models.base import utcnow
 from breachclock.models.client.models import Client
 from breachclock.models.incident.models import Incident
 from breachclock.models.notice import recipients
+from breachclock.models.notice.rules import rules_of
 from breachclock.models.obligation.models import Obligation
 from breachclock.notifications.templates import has_template
 from breachclock.playbooks import catalog
@@ -65,8 +66,30 @@ def _base_context(incident: Incident, facts: IncidentFacts) -> dict[str, Any]:
         "measures_taken": facts.measures_taken,
         "law_enforcement_delayed": bool(incident.holds),
         "notice_date": date_words(local_day(utcnow(), tz)),
-        "credit_monitoring_offer": None,
+        "credit_monitoring": facts.credit_monitoring.model_dump(mode="json") if facts.credit_monitoring else None,
+        "credit_monitoring_offer": offer_words(facts),
     }
+
+
+def offer_words(facts: IncidentFacts) -> str | None:
+    """The identity-protection offer as a letter states it."""
+    offer = facts.credit_monitoring
+    if offer is None:
+        return None
+    words = (f"We are offering you {offer.months} months of {offer.service} through {offer.provider}, at no cost "
+             "to you.")
+    if offer.enrollment:
+        words += f" To enroll: {offer.enrollment}."
+    if offer.enroll_by:
+        words += f" Please enroll by {date_words(offer.enroll_by)}."
+    return words
+
+
+def omissions(obligations: Iterable[Obligation]) -> dict[str, bool]:
+    """What the laws of these obligations forbid a notice to say (Massachusetts: the nature of the breach and
+    the number of residents), for the templates to leave out; the checks then prove it is left out."""
+    facts = {r.fact for o in obligations for r in rules_of(o) if r.must == "exclude"}
+    return {"omit_nature": "nature" in facts, "omit_counts": "residents_count" in facts}
 
 
 def _covered_elements(facts: IncidentFacts, scope: recipients.PeopleScope) -> set[str]:
@@ -124,6 +147,7 @@ def plan_notices(session: Session, incident: Incident, facts: IncidentFacts, obl
             elements = _covered_elements(facts, scope) or set(facts.data_elements)
             where = _template_jurisdiction(facts, o)
             ctx = {**base, **person_content(where or o.jurisdiction, elements), "recipient_name": SAMPLE_RECIPIENT,
+                   "element_codes": sorted(elements), **omissions([o]),
                    "regime_citation": o.citation, "jurisdiction": o.jurisdiction,
                    "jurisdiction_name": jurisdiction_name(o.jurisdiction) or o.jurisdiction,
                    "sample": "each person's letter names that person and lists that person's own exposed information"}
@@ -139,6 +163,7 @@ def plan_notices(session: Session, incident: Incident, facts: IncidentFacts, obl
             steps, _ = catalog.guidance(o.jurisdiction, elements)
             count = sum(o.counts.values()) if o.counts else None
             ctx = {**base, "recipient_name": None, "recipient_office": o.recipient, "regime_citation": o.citation,
+                   "element_codes": sorted(elements or facts.data_elements), **omissions([o]),
                    "residents_count": count, "jurisdiction": o.jurisdiction,
                    "jurisdiction_name": jurisdiction_name(o.jurisdiction) or o.jurisdiction,
                    "data_elements": plain_elements(elements or facts.data_elements), "steps_for_individuals": steps,

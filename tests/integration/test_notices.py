@@ -17,7 +17,11 @@ from breachclock.cli import app
 
 
 def _drafted(engine, open_incident) -> tuple[str, list[str]]:  # type: ignore[no-untyped-def]
-    iid = open_incident(playbook=None, summary="A laptop was stolen from a car.")
+    return _drafted_with(engine, open_incident)
+
+
+def _drafted_with(engine, open_incident, **facts) -> tuple[str, list[str]]:  # type: ignore[no-untyped-def]
+    iid = open_incident(playbook=None, summary="A laptop was stolen from a car.", **facts)
     with session_scope(engine) as s:
         inc = s.get(Incident, iid)
         for event in ("triage", "contain", "scope", "assess", "draft"):
@@ -92,3 +96,27 @@ def test_update_command_validates_and_changes_nothing_on_bad_input(engine, open_
         assert s.get(Incident, iid).determined_at is None
         actions = list(s.scalars(select(AuditEvent.action).where(AuditEvent.incident_id == iid)))
     assert "facts_changed" in actions
+
+
+def test_a_notice_failing_a_content_rule_cannot_be_approved_until_its_facts_are_fixed(engine, open_incident) -> None:
+    # Cal. Civ. Code § 1798.82(d)(2)(G): SSNs exposed, so the letter must offer at least 12 months of
+    # identity theft prevention services; without an offer in the facts the draft fails and counsel cannot approve.
+    iid, ids = _drafted_with(engine, open_incident, credit_monitoring=None)
+    with session_scope(engine) as s:
+        (ca,) = [n for n in (s.get(Notice, i) for i in ids) if n.audience == "individual" and n.jurisdiction == "US-CA"]
+        with pytest.raises(NoticeError, match=r"identity_protection_offer.*1798\.82\(d\)\(2\)\(G\)"):
+            decide(s, ca.id, counsel="Jane Counsel", approve=True)
+        ca_id = ca.id
+    with session_scope(engine) as s:
+        assert not list(s.scalars(select(AuditEvent).where(AuditEvent.incident_id == iid,
+                                                           AuditEvent.action == "notice_approved")))
+        update_facts(s, s.get(Incident, iid), {"credit_monitoring": {"provider": "IDX", "months": 12}},
+                     actor="a", reason="offer arranged")
+    with session_scope(engine) as s:
+        approval = decide(s, ca_id, counsel="Jane Counsel", approve=True)
+        event = s.scalars(select(AuditEvent).where(AuditEvent.incident_id == iid,
+                                                   AuditEvent.action == "notice_approved")).one()
+        assert approval.decision == "approved" and event.details["content_checks"]["failed"] == []
+        assert "US-CA:type_size" in event.details["content_checks"]["confirmed_by_counsel"]
+        letter = variants_of(s, ca_id)["postal"].text
+        assert "12 months of credit monitoring and identity theft protection through IDX" in letter
