@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from breachclock.playbooks.clocks import Interval
-from breachclock.playbooks.facts import ENTITY_DATA_SET, IncidentFacts, ResolvedDataSet
+from breachclock.playbooks.facts import ENTITY_DATA_SET, ClientImpact, IncidentFacts, ResolvedDataSet
 
 ROLE_EQUIVALENTS = {
     "data_owner": {"data_owner", "controller"},
@@ -70,6 +70,8 @@ class Context:
     """The name of the client whose data the data set is, when there is one."""
     regulator_notices: dict[tuple[str, str], list[Decision]] = field(default_factory=dict)
     """(regime, data set) → that regime's owed regulator notices, for clocks anchored to them (filled in order)."""
+    client_impact: ClientImpact | None = None
+    """For a duty owed to each affected client (``client_based``): what the incident did to this client."""
 
     @property
     def tz(self) -> str:
