@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from breachclock.playbooks.clocks import Interval
-from breachclock.playbooks.facts import ENTITY_DATA_SET, IncidentFacts, ResolvedDataSet
+from breachclock.playbooks.facts import ENTITY_DATA_SET, ClientImpact, IncidentFacts, ResolvedDataSet
 from breachclock.playbooks.risk import SignOff
 
 ROLE_EQUIVALENTS = {
@@ -73,6 +73,8 @@ class Context:
     """(regime, data set) → that regime's owed regulator notices, for clocks anchored to them (filled in order)."""
     risk_signoff: SignOff | None = None
     """Counsel's latest sign-off of the risk assessment; a risk-of-harm exception is relied on only with it."""
+    client_impact: ClientImpact | None = None
+    """For a duty owed to each affected client (``client_based``): what the incident did to this client."""
 
     @property
     def tz(self) -> str:

@@ -58,12 +58,13 @@ def _regime_gate(ctx: Context, regime: Regime, version: RegimeVersion, cov: Cove
     """Why the whole regime does not apply, or None if it may."""
     sectors = ctx.sectors
     applies = version.applies_to
+    about_people = not (applies.entity_based or applies.client_based)
     if version.status == "not_in_force":
         return f"{regime.name} is not in force ({version.confidence_notes or 'status recorded in the rule data'})"
-    if not applies.entity_based and not ctx.facts.involves_personal_data():
+    if about_people and not ctx.facts.involves_personal_data():
         return (f"the incident involves no personal data, and {regime.name} applies to breaches of personal "
                 "information")
-    if not cov.residents and not cov.uncovered and not applies.entity_based:
+    if not cov.residents and not cov.uncovered and about_people:
         where = ", ".join(applies.residents_of[:4]) + ("…" if len(applies.residents_of) > 4 else "")
         return f"no affected residents of {where}"
     if applies.sectors_any and not sectors & set(applies.sectors_any):
@@ -74,7 +75,7 @@ def _regime_gate(ctx: Context, regime: Regime, version: RegimeVersion, cov: Cove
             f" ({applies.text})" if applies.text else "")
     if not ctx.roles & set(applies.roles):
         return f"{regime.name} does not bind an entity acting as {ctx.capacity()}"
-    if not cov.residents and cov.uncovered and not applies.entity_based:
+    if not cov.residents and cov.uncovered and about_people:
         elements = cov.uncovered_elements[0]
         return (f"{elements_words(elements)} {'is' if len(elements) == 1 else 'are'} not personal information "
                 f"under {regime.name} ({sum(cov.uncovered.values())} people affected)")
@@ -84,7 +85,8 @@ def _regime_gate(ctx: Context, regime: Regime, version: RegimeVersion, cov: Cove
 def _encryption_excuse(ctx: Context, version: RegimeVersion) -> str | None:
     """Why encryption excuses notice, or None. Record-keeping duties are never excused by it."""
     f = ctx.facts
-    if not (f.encrypted and version.encryption_safe_harbor.applies) or version.applies_to.entity_based:
+    if (not (f.encrypted and version.encryption_safe_harbor.applies) or version.applies_to.entity_based
+            or version.applies_to.client_based):
         return None
     if not f.encryption_key_compromised:
         return "the data was encrypted and the key was not compromised (encryption safe harbor)"
@@ -99,6 +101,51 @@ def _threshold_json(rule: ObligationRule, count: int) -> dict[str, Any] | None:
         return None
     return {"measure": t.measure, "op": t.op, "value": t.value, "count": count, "met": t.holds(count),
             "text": t.describe(count)}
+
+
+def _coverage(ctx: Context, version: RegimeVersion) -> Coverage:
+    """Who the version covers among the affected people: all of them for a law about the entity, those of the
+    context's data set for a law about personal information, nobody for a duty owed to clients as such."""
+    if version.applies_to.client_based:
+        return Coverage({}, {}, ())
+    return coverage(version, ctx.facts.groups(None if version.applies_to.entity_based else ctx.data_set.id))
+
+
+def _client_duty_excuse(ctx: Context, rule: ObligationRule) -> tuple[bool | None, str] | None:
+    """Why a duty owed to clients is not owed to the context's client (False) or cannot be settled (None), or
+    None when it is owed."""
+    duty = rule.clients
+    assert duty is not None
+    impact = ctx.client_impact
+    if impact is None:
+        return None, ("unknown: the incident does not record whose confidential information or services it affected "
+                      "(client_impacts): counsel must decide which clients are owed this notice")
+    name = ctx.client_name or impact.client
+    if impact.relationship not in duty.relationships:
+        return False, (f"owed to {' or '.join(duty.relationships)} clients only; {name} is a {impact.relationship} "
+                       f"client ({duty.text})")
+    if duty.agreed_only and not impact.notice_agreed:
+        return False, (f"owed only where the client agreed to such notice, and no agreement with {name} is recorded "
+                       f"({duty.text})")
+    if not impact.affected:
+        return False, (f"the incident records that {name}'s material confidential information was not compromised "
+                       "(nor substantially likely to have been) and that the firm's ability to perform its services "
+                       f"for {name} is not significantly impaired")
+    return None
+
+
+def _client_reason(ctx: Context, rule: ObligationRule) -> str:
+    impact, duty = ctx.client_impact, rule.clients
+    assert impact is not None and duty is not None
+    name = ctx.client_name or impact.client
+    what = {"compromised": [f"{name}'s material confidential information was compromised"],
+            "substantially_likely": [f"{name}'s material confidential information is substantially likely to have "
+                                     "been compromised"],
+            "not_compromised": []}[impact.confidential_information]
+    if impact.services_impaired:
+        what.append(f"the firm's ability to perform the legal services {name} hired it for is significantly impaired")
+    agreed = " that agreed to such notice" if duty.agreed_only else ""
+    return f"{'; '.join(what)}; {name} is a {impact.relationship} client{agreed}"
 
 
 def evaluate_regime(ctx: Context, regime: Regime) -> list[Decision]:
@@ -117,7 +164,7 @@ def evaluate_regime(ctx: Context, regime: Regime) -> list[Decision]:
         # Never fail open: with no version in force the rule data cannot say "not owed". The nearest version
         # says only whether the regime could concern this incident at all (its residents, sectors, roles).
         version = min(regime.versions, key=lambda v: abs((v.effective_from - discovery_day).days))
-        cov = coverage(version, f.groups(None if version.applies_to.entity_based else ctx.data_set.id))
+        cov = _coverage(ctx, version)
         gate = _regime_gate(ctx, regime, version, cov)
         if gate is None:
             unknown = (f"unknown: no version of {regime.name} in the rule data was in force on "
@@ -126,7 +173,7 @@ def evaluate_regime(ctx: Context, regime: Regime) -> list[Decision]:
         else:
             gate = f"{gate} (judged by its version of {version.effective_from}: none was in force on {discovery_day})"
     else:
-        cov = coverage(version, f.groups(None if version.applies_to.entity_based else ctx.data_set.id))
+        cov = _coverage(ctx, version)
         gate = _regime_gate(ctx, regime, version, cov)
     encryption = _encryption_excuse(ctx, version)
     harm = risk_rules.harm_exception(f.risk, version, ctx.risk_signoff)
@@ -156,9 +203,10 @@ def evaluate_regime(ctx: Context, regime: Regime) -> list[Decision]:
                 d.data_set, d.counts = ctx.data_set.id, counts
                 if rule.recipient_kind == "data_owner":
                     client = ctx.data_set.client
+                    where = "client_impacts" if rule.clients else "data_sets"
                     d.recipient_ref = f"client:{client}" if client else None
                     d.recipient = (f"{ctx.client_name or client} ({rule.recipient})" if client else
-                                   f"{rule.recipient} (not identified: name the client in the incident's data_sets)")
+                                   f"{rule.recipient} (not identified: name the client in the incident's {where})")
                 decisions.append(d)
                 return d
 
@@ -184,6 +232,9 @@ def evaluate_regime(ctx: Context, regime: Regime) -> list[Decision]:
                 continue
             if excluded := sectors & set(rule.excluded_sectors):
                 no(f"not owed by {', '.join(sorted(excluded)).replace('_', ' ')} entities")
+                continue
+            if rule.clients is not None and (excuse := _client_duty_excuse(ctx, rule)) is not None:
+                decide(*excuse)
                 continue
             if rule.only_with_harm_exception and not harm_exception:
                 no(risk_rules.not_relied_reason(harm))
@@ -211,11 +262,14 @@ def evaluate_regime(ctx: Context, regime: Regime) -> list[Decision]:
             chosen = earliest(results)
             if rule.recipient_kind == "individual" and individual is None:
                 individual = chosen
-            reason = (_required_reason(regime, cov, rule, count, jurisdiction, harm_exception)
-                      if not version.applies_to.entity_based or count else  # about the incident, not people
-                      f"{regime.name} applies to the entity ({', '.join(sorted(sectors)).replace('_', ' ')}) and "
-                      "its cybersecurity incident itself, whether or not personal data is involved")
-            if ctx.data_set.id != ENTITY_DATA_SET:
+            if rule.clients is not None:
+                reason = _client_reason(ctx, rule)
+            elif not version.applies_to.entity_based or count:
+                reason = _required_reason(regime, cov, rule, count, jurisdiction, harm_exception)
+            else:  # about the incident, not people
+                reason = (f"{regime.name} applies to the entity ({', '.join(sorted(sectors)).replace('_', ' ')}) "
+                          "and its cybersecurity incident itself, whether or not personal data is involved")
+            if ctx.data_set.id != ENTITY_DATA_SET and rule.clients is None:
                 reason += f"; the firm acts as {ctx.capacity()}"
             if note := risk_rules.required_note(regime, rule, harm):
                 reason += f"; {note}"
@@ -224,6 +278,8 @@ def evaluate_regime(ctx: Context, regime: Regime) -> list[Decision]:
                 d.policy_due = policy_target(chosen.start_at, ctx.tz, ctx.policy_target_days)
                 d.notes.append(f"no fixed legal deadline; firm policy target {ctx.policy_target_days} days "
                                "(policy, not law)")
+            if rule.clients is not None and ctx.client_impact and ctx.client_impact.information:
+                d.notes.append(f"affected, as the incident records: {ctx.client_impact.information}")
             if version.confidence != "high":
                 d.notes.append(f"rule confidence {version.confidence}: {version.confidence_notes or 'verify'}")
     return decisions
@@ -286,7 +342,8 @@ def _covered_for(ctx: Context) -> tuple[str, ...]:
                                                                                 for v in regime.versions)):
             # Older than the rule data's history: the regime's own decisions ask counsel (nearest version).
             version = min(regime.versions, key=lambda v: abs((v.effective_from - day).days))
-        if version is None or version.status == "not_in_force" or version.applies_to.entity_based:
+        if (version is None or version.status == "not_in_force" or version.applies_to.entity_based
+                or version.applies_to.client_based):
             continue
         applies = version.applies_to
         if applies.sectors_any and not ctx.sectors & set(applies.sectors_any):
@@ -348,8 +405,12 @@ def evaluate(
     """Every decision for every regime considered: contracts first, then each regime by id, per data set.
 
     ``risk_signoff`` is counsel's latest sign-off of the risk assessment: without it no risk-of-harm exception is
-    relied on. A regime about the entity and the incident (``entity_based``: SEC, NYDFS...) is evaluated once for the
-    entity; a regime about personal information once per data set, with the firm's role and sectors for it.
+    relied on.
+    A regime about the entity and the incident (``entity_based``: SEC, NYDFS...) is evaluated once for the
+    entity; a regime about personal information once per data set, with the firm's role and sectors for it; a
+    duty owed to clients as such (``client_based``: a lawyer's duty under ABA Formal Opinion 483) once per client
+    the incident's ``client_impacts`` name, with the entity's roles and sectors (once for the entity, as a
+    question for counsel, when it names none). Client contracts apply on top, unchanged.
     """
     if as_of.tzinfo is None:
         raise ValueError("as_of must be an aware datetime")
@@ -369,6 +430,12 @@ def evaluate(
     entity = Context(facts, as_of, known_holds, policy_target_days,
                      ResolvedDataSet(ENTITY_DATA_SET, None, tuple(facts.entity.roles), frozenset(facts.entity.sectors),
                                      tuple(facts.data_elements)), risk_signoff=risk_signoff)
+    inline = {c.id: c.name for c in facts.clients if isinstance(c, ClientTerms)}
+    per_client = [Context(facts, as_of, known_holds, policy_target_days,
+                          ResolvedDataSet(f"client:{i.client}", i.client, tuple(facts.entity.roles),
+                                          frozenset(facts.entity.sectors), tuple(facts.data_elements)),
+                          names.get(i.client) or inline.get(i.client), risk_signoff=risk_signoff, client_impact=i)
+                  for i in facts.client_impacts] or [entity]
     out = [evaluate_contract(entity, c) for c in clients]
     for ctx in contexts:
         out.extend(evaluate_unsettled(ctx))
@@ -376,6 +443,9 @@ def evaluate(
     ordered = sorted(regimes if regimes is not None else catalog.regimes().values(),
                      key=lambda r: any(c.anchor_regime for v in r.versions for o in v.obligations for c in o.clocks))
     for regime in ordered:
+        if any(v.applies_to.client_based for v in regime.versions):
+            out.extend(d for ctx in per_client for d in evaluate_regime(ctx, regime))
+            continue
         for ctx in [entity] if any(v.applies_to.entity_based for v in regime.versions) else contexts:
             decisions = evaluate_regime(ctx, regime)
             out.extend(decisions)

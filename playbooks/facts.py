@@ -211,6 +211,33 @@ class ClientTerms(_Strict):
         return self
 
 
+class ClientImpact(_Strict):
+    """What the incident did to one client's confidential information or to the firm's services for it.
+
+    A lawyer's duty to tell a client (ABA Formal Opinion 483) turns on this, not on personal data: material client
+    confidential information (privileged advice, deal files, litigation strategy) compromised or substantially
+    likely to have been, or the firm's ability to perform the services it was hired for significantly impaired.
+    """
+
+    client: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="The id of one of the incident's "
+                        "clients (a client, not a matter: name it once even if several of its matters are hit).")
+    relationship: Literal["current", "former"] = Field(default="current", description="Whether the client is a "
+                                                       "current or a former client of the firm.")
+    confidential_information: Literal["compromised", "substantially_likely", "not_compromised"] = Field(
+        description="Whether the client's material confidential information was misappropriated, destroyed or "
+        "otherwise compromised, is substantially likely to have been, or was not.")
+    services_impaired: Flag = Field(default=False, description="The firm's ability to perform the legal services "
+                                    "it was hired for is significantly impaired by the incident.")
+    notice_agreed: Flag = Field(default=False, description="The client agreed to be told of such an incident after "
+                                "the representation ends (an engagement term; matters for a former client).")
+    information: str | None = Field(default=None, max_length=2000, description="Which information or services, in "
+                                    "plain words (what the client's notice says was affected).")
+
+    @property
+    def affected(self) -> bool:
+        return self.confidential_information != "not_compromised" or self.services_impaired
+
+
 class DataSet(_Strict):
     """One body of affected data and the firm's capacity for it.
 
@@ -299,6 +326,10 @@ class IncidentFacts(_Strict):
         default=None, max_length=100_000, description="Per-jurisdiction counts by data set and exposed elements; written by "
         "`breachclock scope`.")
     clients: list[Annotated[str, Field(max_length=130)] | ClientTerms] = Field(default_factory=list, max_length=500)
+    client_impacts: list[ClientImpact] = Field(
+        default_factory=list, max_length=500, description="Per client: whether its material confidential "
+        "information or the firm's services for it were affected, and whether it is a current or former client "
+        "(lawyers' duties to clients; with or without personal data).")
     risk: Risk = Field(default_factory=Risk)
     measures_taken: list[Annotated[str, Field(max_length=2000)]] = Field(default_factory=list, max_length=100)
     credit_monitoring: CreditMonitoring | None = None
@@ -355,11 +386,26 @@ class IncidentFacts(_Strict):
                 raise ValueError(f"data_elements: people are counted for {', '.join(bare)} but no exposed data "
                                  "elements are listed (list them, or leave the counts out for an incident that "
                                  "involves no personal data)")
+        if self.client_impacts:
+            self._check_client_impacts()
         if self.affected_groups is not None:
             known = {d.id for d in self.data_sets} if self.data_sets is not None else {ENTITY_DATA_SET}
             if unknown := sorted({g.data_set for g in self.affected_groups} - known):
                 raise ValueError(f"affected_groups: unknown data set(s) {', '.join(unknown)}")
         return self
+
+    def _check_client_impacts(self) -> None:
+        named = self.client_ids()
+        ids = [c.client for c in self.client_impacts]
+        if dupes := sorted({i for i in ids if ids.count(i) > 1}):
+            raise ValueError(f"client_impacts: {', '.join(dupes)} listed more than once; list each client once")
+        if unknown := [i for i in ids if i not in named]:
+            listed = ", ".join(sorted(set(named))) or "none"
+            raise ValueError(f"client_impacts: client(s) {', '.join(unknown)} not among the incident's clients "
+                             f"(clients: {listed}); add them to clients first")
+
+    def client_impact(self, client_id: str) -> ClientImpact | None:
+        return next((c for c in self.client_impacts if c.client == client_id), None)
 
     def involves_personal_data(self) -> bool:
         """False for a cybersecurity incident that exposed no personal data (no elements, nobody counted)."""

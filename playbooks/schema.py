@@ -1,7 +1,7 @@
 """Schemas for the law-as-data files under ``playbooks/``.
 
 A *regime* is one notification law (a state statute, a federal rule, a foreign
-regulation, or a client contract). Each regime file holds one or more
+regulation, a client contract, or a lawyers' ethics duty read from an ethics opinion). Each regime file holds one or more
 *versions*; the version in force at the incident's discovery is applied and
 snapshotted into every Obligation it produces. A version lists *obligation
 rules*: who must be told (recipient), when it applies (roles, threshold,
@@ -54,6 +54,7 @@ Sector = Literal[
     "credit_reporting_agency",
     "insurance_licensee",
     "smaller_reporting_company",
+    "law_firm",
 ]
 EventType = Literal[
     "determined",
@@ -185,6 +186,18 @@ class Clock(_Strict):
         return self
 
 
+class ClientDuty(_Strict):
+    """A duty owed to a client as such (a lawyer's ethics duty), evaluated once per client the incident's
+    ``client_impacts`` name: owed to clients of these relationships whose material confidential information
+    was (or is substantially likely to have been) compromised, or for whom the firm's ability to perform its
+    services was significantly impaired."""
+
+    relationships: list[Literal["current", "former"]] = Field(min_length=1)
+    agreed_only: bool = Field(default=False, description="Owed only where the client agreed to such notice "
+                              "(the impact's notice_agreed).")
+    text: str = Field(description="The source's own words for whom the duty is owed, and citation.")
+
+
 class ObligationRule(_Strict):
     """One duty to tell one recipient."""
 
@@ -224,6 +237,8 @@ class ObligationRule(_Strict):
     tolling: bool | None = Field(default=None, description="Overrides the regime's law_enforcement_tolling.")
     law_enforcement: LawEnforcementDelay | None = Field(default=None, description="This rule's own delay rule; "
                                                         "overrides the version's and ``tolling``.")
+    clients: ClientDuty | None = Field(default=None, description="A duty to each affected client (only in a "
+                                       "client_based version).")
     content: list[str] = Field(default_factory=list, description="Content the notice must contain.")
     prohibited_content: list[str] = Field(default_factory=list)
     content_rules: list[ContentRule] = Field(default_factory=list, description="The content and prohibited "
@@ -305,6 +320,12 @@ class AppliesTo(_Strict):
         description="The duty turns on the entity and the incident (a material cybersecurity incident, a "
         "notification incident), not on whose data was exposed: no residents or data-element test applies.",
     )
+    client_based: bool = Field(
+        default=False,
+        description="The duty is owed to each client whose confidential information or services the incident "
+        "affected (a lawyer's ethics duty), as the incident's client_impacts record, with or without personal "
+        "data: no residents or data-element test applies; evaluated once per client.",
+    )
     residents_of: list[str] = Field(
         min_length=1,
         description="Jurisdiction codes whose residents the regime protects; 'US' matches every 'US-xx'.",
@@ -339,6 +360,12 @@ class RegimeVersion(_Strict):
             raise ValueError(f"duplicate obligation keys in version {self.version}")
         if self.effective_to is not None and self.effective_to <= self.effective_from:
             raise ValueError("effective_to must be after effective_from")
+        for o in self.obligations:
+            if (o.clients is not None) != self.applies_to.client_based:
+                raise ValueError(f"{o.key}: a rule names the clients it is owed to (clients) exactly when its "
+                                 "version is client_based")
+        if self.applies_to.client_based and self.applies_to.entity_based:
+            raise ValueError("a version is client_based or entity_based, not both")
         return self
 
     def in_force_on(self, day: date) -> bool:
@@ -348,7 +375,7 @@ class RegimeVersion(_Strict):
 class Regime(_Strict):
     id: str = Field(pattern=r"^[A-Z]{2}(-[A-Z0-9.]+)*$")
     name: str
-    kind: Literal["state", "territory", "federal", "international", "contract"]
+    kind: Literal["state", "territory", "federal", "international", "contract", "ethics"]
     jurisdiction: str = Field(description="Where the obligation is owed: 'US-CA', 'US', 'EU', 'GB', 'CA-QC'...")
     versions: list[RegimeVersion] = Field(min_length=1)
     history_from_enactment: bool = Field(default=False, description="The earliest version is the law as first in "
