@@ -18,7 +18,7 @@ from typing import Any
 
 from breachclock.models.audit import append_event
 from breachclock.models.base import utcnow
-from breachclock.models.incident.models import Hold, Incident
+from breachclock.models.incident.models import Hold, Incident, load_facts
 from breachclock.models.notice.approval import notices_lacking_approval
 from breachclock.models.notice.models import Notice
 from breachclock.models.obligation.models import Obligation
@@ -104,8 +104,10 @@ class BreachLifecycle(StateMachine):
         return self._guard(open_tasks == 0, f"{open_tasks} containment task(s) still open")
 
     def has_affected_counts(self) -> bool:
+        """People are counted, or the incident exposed no personal data (its duties are about the incident)."""
         affected = self.model.facts.get("affected") or {}
-        return self._guard(bool(affected), "no affected counts recorded (scope the incident first)")
+        return self._guard(bool(affected) or not load_facts(self.model).involves_personal_data(),
+                           "no affected counts recorded (scope the incident first)")
 
     def notice_owed(self) -> bool:
         owed = self.session.scalar(

@@ -17,6 +17,7 @@ from breachclock.models.base import utcnow
 from breachclock.models.db import get_engine, session_scope
 from breachclock.models.incident.dossier import write_dossier
 from breachclock.models.incident.lifecycle import IllegalTransition, fire, main_line
+from breachclock.models.incident.models import load_facts
 from breachclock.models.incident.service import get_incident
 from breachclock.models.notice.approval import notices_lacking_approval
 from breachclock.models.notice.drafting import DraftReport, draft_notices
@@ -105,6 +106,8 @@ def _containment(session, incident) -> tuple[bool, str]:  # type: ignore[no-unty
 def _scoping(session, incident) -> tuple[bool, str]:  # type: ignore[no-untyped-def]
     fire(session, incident, "scope", actor=FLOW_ACTOR, reason="containment complete; scoping affected people")
     counts = incident.facts.get("affected") or {}
+    if not counts and not load_facts(incident).involves_personal_data():
+        return False, "scoping: the incident exposed no personal data; its duties are about the incident itself"
     return False, f"scoping: {sum(counts.values())} affected people recorded across {len(counts)} jurisdiction(s)"
 
 

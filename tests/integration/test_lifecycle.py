@@ -151,3 +151,25 @@ def test_hold_is_possible_from_every_open_state_and_release_returns_there(engine
     with session_scope(engine) as s:
         release(s, s.get(Incident, iid), actor="a", reason="cleared")
     assert _status(engine, iid) == state
+
+
+def test_an_incident_without_personal_data_is_assessed_and_owes_only_the_entity_based_filings(engine,
+                                                                                             open_incident) -> None:
+    from breachclock.models import Notice, Obligation
+    from breachclock.models.incident.stages import run_stage
+
+    iid = open_incident(playbook="ransomware", data_elements=[], affected={}, credit_monitoring=None,
+                        entity={"name": "Listed Co", "timezone": "America/New_York", "sectors": ["sec_registrant"]},
+                        events=[{"type": "materiality_determined", "at": "2026-03-04T09:00:00-05:00"}])
+    run_stage("triage", iid, engine=engine)
+    finish_containment(engine, iid)
+    for stage in ("containment", "scoping", "assessment", "drafting"):
+        result = run_stage(stage, iid, engine=engine)
+        assert result.outcome in ("done", "waiting"), result
+    assert _status(engine, iid) == "awaiting_approval"
+    with session_scope(engine) as s:
+        owed = {(o.regime, o.rule_key) for o in s.scalars(select(Obligation).where(
+            Obligation.incident_id == iid, Obligation.required.is_(True)))}
+        audiences = {(n.audience, n.jurisdiction) for n in s.scalars(select(Notice).where(Notice.incident_id == iid))}
+    assert owed == {("US-FED-SEC", "form_8k")}
+    assert audiences == {("regulator", "US")}  # the 8-K package, and no letter to anyone
