@@ -73,7 +73,7 @@ class PostalLetterChannel:
         self.outbox_dir = Path(outbox_dir)
         self._sender_block = sender_block
         self.simulated = simulated
-        self._font, self._bold_font, self.unicode_font = _register_fonts(font_path)
+        self._font, self._bold_font, self.unicode_font = register_fonts(font_path)
 
     def send(self, message: OutgoingMessage) -> Receipt:
         notice_id = message.notice_id
@@ -138,7 +138,7 @@ class PostalLetterChannel:
         ]
         if message.subject:
             story.append(Paragraph(_markup(message.subject), title))
-        story.extend(_layout(message.text, body, heading))
+        story.extend(layout_text(message.text, body, heading))
 
         buffer = io.BytesIO()
         doc = SimpleDocTemplate(
@@ -237,7 +237,7 @@ class PostalLetterChannel:
                 os.close(fd)
 
 
-def _register_fonts(font_path: Path | None) -> tuple[str, str, bool]:
+def register_fonts(font_path: Path | None) -> tuple[str, str, bool]:
     """Registers DejaVu Sans (and its bold face, if beside it) with reportlab; Helvetica otherwise."""
     if font_path is None or not font_path.exists():
         return "Helvetica", "Helvetica-Bold", False
@@ -257,7 +257,7 @@ def _markup(text: str) -> str:
     return "<br/>".join(escape(line) for line in text.strip().splitlines())
 
 
-def _layout(text: str, body: ParagraphStyle, heading: ParagraphStyle) -> list[Flowable]:
+def layout_text(text: str, body: ParagraphStyle, heading: ParagraphStyle) -> list[Flowable]:
     """Headings (a line over a rule of dashes), bullet lists and paragraphs from plain text."""
     story: list[Flowable] = []
     for block in re.split(r"\n\s*\n", text.strip()):
