@@ -73,10 +73,31 @@ def test_flow_waits_on_people_and_resumes_to_notified(prefect_harness, home, tmp
     with session_scope(engine) as s:
         assert s.get(Incident, iid).status == "notified"
         assert verify_chain(s, iid).ok
+    # Each run published its story; the newest tells the whole response, without naming anyone.
+    stories = _stories(iid)
+    assert len(stories) == 3
+    assert "## This run" in stories[0] and "| approval | waiting |" in stories[1]
+    assert stories[-1].startswith(f"# {iid}: notified") and "| documentation | done |" in stories[-1]
+    assert "| US-CA | individuals | individual | US-CA | 2026-04-01 23:59 EDT | law | simulated (exercise): not met |" \
+        in stories[-1]
+    assert "| approved | 12 pass, 0 fail, 2 to confirm | simulated | simulated: 3 |" in stories[-1]
+    assert "Person0" not in "".join(stories) and "Main St" not in "".join(stories)
     # Running it again changes nothing.
     before = _actions(engine, iid)
     assert all(r["outcome"] == "already_done" for r in breach_response(iid))
     assert _actions(engine, iid) == before
+
+
+def _stories(iid: str) -> list[str]:
+    """The markdown artifacts the runs of one incident published, oldest first."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.sorting import ArtifactSort
+
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[f"breach-{iid.lower()}"])),
+                                      sort=ArtifactSort.CREATED_DESC)
+    return [a.data for a in reversed(found)]
 
 
 def _run_cli(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
