@@ -5,8 +5,9 @@ It reads like the response plan: one task per stage, in the order of the lifecyc
 idempotent, so a killed run, started again for the same incident, resumes at the first unfinished stage. The
 flow stops at the first stage that waits on people (containment tasks, affected counts, counsel's approval,
 hand-overs) and is run again when they have acted: the database, not Prefect, holds the state. Tasks take and
-return ids and short messages only (Prefect stores them in clear). Each run ends by publishing its story (duties,
-time left, notices and their checks) as a markdown artifact, so the run in the Prefect UI says what happened.
+return ids and short messages only (Prefect stores them in clear). Each run ends by writing the notices' previews and
+publishing its story (duties, time left, notices and their checks) as a markdown artifact, so the run in the
+Prefect UI says what happened.
 """
 
 from __future__ import annotations
@@ -73,11 +74,13 @@ def _publish_story(incident_id: str, results: list[dict[str, str]]) -> None:
     from breachclock.models.base import utcnow
     from breachclock.models.db import get_engine, session_scope
     from breachclock.models.incident.story import run_story
+    from breachclock.models.notice.previews import write_incident_previews
 
     try:
         with session_scope(get_engine()) as session:
+            write_incident_previews(session, incident_id)
             story = run_story(session, incident_id, results, utcnow())
         create_markdown_artifact(markdown=story, key="breach-" + re.sub(r"[^a-z0-9]+", "-", incident_id.lower()),
                                  description=f"Where incident {incident_id} stands after this run")
-    except Exception as exc:  # noqa: BLE001 - the story is a view; the record the run wrote stands without it
-        get_run_logger().warning("could not publish the run's story: %s", type(exc).__name__)
+    except Exception as exc:  # noqa: BLE001 - previews and story are views; the record the run wrote stands without them
+        get_run_logger().warning("could not write the previews or the run's story: %s", type(exc).__name__)

@@ -38,16 +38,18 @@ def notice_list(incident_id: str,
 
 @notice_app.command("show")
 def notice_show(notice_id: str) -> None:
-    """Every variant of a notice as counsel reviews it (each is what its recipients get), with its hashes.
+    """Every variant of a notice as counsel reviews it (each is what its recipients get), with its hashes and the
+    content checks of every law it is given under.
 
-    The variants are also written to files (text, and HTML for e-mail) under the incident's report folder.
+    Previews are written beside it under the incident's report folder: for each channel the text, an HTML page
+    (an e-mail's HTML as sent) and a PDF (a letter as it is printed), and the checks.
     """
     from breachclock.models import Notice
     from breachclock.models.db import session_scope
     from breachclock.models.errors import NotFound
-    from breachclock.models.incident.dossier import dossier_dir
     from breachclock.models.notice.approval import is_approved
     from breachclock.models.notice.drafting import render_variant, variants_of, verify_notice
+    from breachclock.models.notice.previews import preview_dir, write_previews
     from breachclock.models.notice.validation import validate_notice
     from breachclock.playbooks.content_rules import blocking
 
@@ -57,8 +59,6 @@ def notice_show(notice_id: str) -> None:
             raise NotFound(f"no notice {notice_id!r}")
         problems = verify_notice(session, n)
         approved = is_approved(session, n)
-        out = dossier_dir(n.incident_id) / "notices"
-        out.mkdir(parents=True, exist_ok=True)
         console.print(f"[bold]{n.id}[/] to {escape(n.recipient)} ({n.audience}, {n.jurisdiction})  "
                       f"content {n.content_hash[:16]}  " + ("[green]approved[/]" if approved else
                                                             "[yellow]not approved[/]")
@@ -70,9 +70,6 @@ def notice_show(notice_id: str) -> None:
             rendered = render_variant(v, n.context) if v.templates else None
             text = rendered.text if rendered else v.text
             html = rendered.html if rendered else v.html
-            (out / f"{n.id}.{channel}.txt").write_text(text, encoding="utf-8")
-            if html:
-                (out / f"{n.id}.{channel}.html").write_text(html, encoding="utf-8")
             console.rule(f"{channel} · {escape(v.template_name)} · {v.content_hash[:16]}")
             if v.subject:
                 console.print(v.subject, style="bold", highlight=False, markup=False)
@@ -82,17 +79,17 @@ def notice_show(notice_id: str) -> None:
                 console.print(html, highlight=False, markup=False)
         findings = validate_notice(session, n)
         console.rule("content rules of the laws it is given under")
-        lines = [f.line() for f in findings]
-        (out / f"{n.id}.checks.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-        for f, line in zip(findings, lines, strict=True):
+        for f in findings:
             style = {True: "green", False: "bold red", None: "yellow"}[f.passed]
-            console.print(line, style=style, highlight=False, markup=False)
+            console.print(f.line(), style=style, highlight=False, markup=False)
         if not findings:
             console.print("no content rules in the rule data for these laws", style="dim")
         elif failed := blocking(findings):
             console.print(f"{len(failed)} rule(s) fail: the notice cannot be approved until its facts are fixed "
                           "and it is redrafted", style="bold red")
-        console.print(f"[dim]files: {escape(str(out))}/{n.id}.*[/]")
+        files = write_previews(session, n)
+        console.print(f"previews ({len(files)} files, HTML and PDF for each channel, checks beside them): "
+                      f"{escape(str(preview_dir(n.incident_id)))}/{n.id}.*", highlight=False)
 
 
 @notice_app.command("deliveries")
@@ -185,12 +182,15 @@ def notice_resolve(
 @notice_app.command("redraft")
 def notice_redraft(notice_id: str) -> None:
     """Re-render a notice from the current facts and templates (it then needs counsel's approval again)."""
+    from breachclock.models import Notice
     from breachclock.models.db import session_scope
     from breachclock.models.notice.drafting import redraft
+    from breachclock.models.notice.previews import write_previews
     from breachclock.models.settings import current_actor
 
     with session_scope(engine()) as session:
         changed = redraft(session, notice_id, actor=current_actor())
+        write_previews(session, session.get(Notice, notice_id))  # type: ignore[arg-type]
     console.print(f"{notice_id}: {'redrafted; needs approval again' if changed else 'unchanged'}")
 
 

@@ -22,7 +22,17 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Image, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    Flowable,
+    HRFlowable,
+    Image,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 
 @dataclass(frozen=True)
@@ -55,7 +65,7 @@ class Columns:
 
 @dataclass(frozen=True)
 class Letter:
-    """Plain notice text laid out as the letter is (headings over dashes, bullets, paragraphs), boxed."""
+    """Plain notice text laid out as the letter is (headings over dashes, bullets, paragraphs), between rules."""
 
     text: str
     subject: str | None = None
@@ -108,12 +118,11 @@ def _flowables(block: Block, s: dict[str, ParagraphStyle]) -> list[Flowable]:
         grid.add("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke)
         return [Table(rows, colWidths=[w * _WIDTH for w in widths], style=grid, repeatRows=1), Spacer(1, 4 * mm)]
     if isinstance(block, Letter):
+        # Between rules rather than in a box: a long letter must be able to flow over pages.
         inner: list[Flowable] = [Paragraph(escape(block.subject), s["letter_head"])] if block.subject else []
         inner += layout_text(block.text, s["letter"], s["letter_head"])
-        box = Table([[inner]], colWidths=[_WIDTH], style=TableStyle([
-            ("BOX", (0, 0), (-1, -1), 0.5, colors.grey), ("LEFTPADDING", (0, 0), (-1, -1), 8),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 8), ("TOPPADDING", (0, 0), (-1, -1), 6)]), splitByRow=True)
-        return [box, Spacer(1, 4 * mm)]
+        rule = HRFlowable(width="100%", thickness=0.5, color=colors.grey, spaceBefore=2, spaceAfter=4)
+        return [rule, *inner, rule, Spacer(1, 2 * mm)]
     image = Image(io.BytesIO(block.png))
     ratio = image.imageHeight / image.imageWidth
     image.drawWidth, image.drawHeight = block.width_mm * mm, block.width_mm * mm * ratio
