@@ -206,7 +206,10 @@ def run_demo(console: Console) -> int:
     console.print(f"deliveries (all simulated): {deliveries}  (e-mail in memory; test letters and filings as PDFs in "
                   f"{home / 'outbox'})")
     console.print(f"audit chain: {'[green]intact[/]' if chain.ok else '[red]BROKEN[/]'} ({chain.events} events)")
-    console.print(f"dossier: {home / 'reports' / iid / 'dossier.json'}")
+    reports = home / "reports" / iid
+    console.print(f"dossier: {reports / 'dossier.json'}\ndecision record (PDF, with the clocks' timeline): "
+                  f"{reports / 'decision-record.pdf'}\nnotice previews (HTML and PDF, with their content checks): "
+                  f"{reports / 'notices'}")
     console.print(f"\n[bold]{iid} is {state}[/] (an exercise: simulated, no obligation met) in "
                   f"{time.perf_counter() - started:.1f} s")
     return 0 if state == "notified" and chain.ok else 1

@@ -32,6 +32,7 @@ app.add_typer(incident.obligation_app, name="obligation")
 app.add_typer(incident.task_app, name="task")
 app.add_typer(incident.clients_app, name="clients")
 app.add_typer(record.audit_app, name="audit")
+app.command("decision-record")(record.decision_record)
 app.add_typer(law.rules_app, name="rules")
 app.add_typer(risk.risk_app, name="risk")
 

@@ -1,4 +1,4 @@
-"""Commands about the legal record itself: verify it, read its audit trail."""
+"""Commands about the legal record itself: verify it, read its audit trail, write its decision record."""
 
 from __future__ import annotations
 
@@ -52,3 +52,14 @@ def audit_log(incident_id: str,
                         [(e["seq"], f"{e['at']:%Y-%m-%d %H:%M:%S}", e["actor"], e["action"],
                           f"{e['from']} → {e['to']}" if e["to"] and e["from"] else (e["to"] or ""), e["reason"])
                          for e in rows]))
+
+
+def decision_record(incident_id: str) -> None:
+    """Write the incident's decision record as a PDF: a timeline chart of every clock, the facts at each decision,
+    every rule considered with its reason, citation and version, the risk assessment, counsel's approvals."""
+    from breachclock.models.db import session_scope
+    from breachclock.models.report.decision_record import write_decision_record
+
+    with session_scope(engine()) as session:
+        path, digest = write_decision_record(session, incident_id)
+    console.print(f"decision record: {escape(str(path))}  [dim]sha256 {digest}[/]", highlight=False)

@@ -24,6 +24,7 @@ from breachclock.models.notice.drafting import DraftReport, draft_notices
 from breachclock.models.obligation.models import Obligation
 from breachclock.models.obligation.service import reevaluate
 from breachclock.models.outbox.service import SendRefused, live_channels, send
+from breachclock.models.report.decision_record import write_decision_record
 from breachclock.models.task.models import Evidence, PlaybookTask
 from breachclock.notifications.channels import Channel
 from sqlalchemy import Engine, func, select
@@ -173,7 +174,8 @@ def _notification(engine: Engine, incident_id: str, channels: dict[str, Channel]
 
 
 def _documentation(engine: Engine, incident_id: str) -> StageResult:
-    """Write the incident dossier (no personal data) and record it as evidence; fulfils record duties."""
+    """Write the incident dossier and the decision record (no personal data) and record both as evidence; fulfils
+    record duties."""
     with session_scope(engine) as session:
         incident = get_incident(session, incident_id)
         if incident.status not in ("notified", "closed"):
@@ -182,15 +184,22 @@ def _documentation(engine: Engine, incident_id: str) -> StageResult:
                                                          Evidence.kind == "dossier"))
         if existing is not None:
             return StageResult("documentation", "already_done", incident.status, f"dossier at {existing.uri}")
+        now = utcnow()
         path, digest = write_dossier(session, incident_id)
+        record_path, record_digest = write_decision_record(session, incident_id, now)
         session.add(Evidence(incident_id=incident_id, kind="dossier", uri=str(path), sha256=digest,
                              description="incident dossier: decisions, notices, approvals, deliveries, audit check",
                              collected_by=FLOW_ACTOR))
-        now = utcnow()
+        session.add(Evidence(incident_id=incident_id, kind="decision_record", uri=str(record_path),
+                             sha256=record_digest, collected_by=FLOW_ACTOR,
+                             description="decision record (PDF): clocks, facts at each decision, every rule "
+                                         "considered, risk assessment, approvals"))
         for obligation in session.scalars(select(Obligation).where(
                 Obligation.incident_id == incident_id, Obligation.required.is_(True),
                 Obligation.recipient_kind == "record", Obligation.fulfilled_at.is_(None))):
             obligation.fulfilled_at, obligation.fulfillment = now, "documented"
         append_event(session, incident_id=incident_id, actor=FLOW_ACTOR, action="dossier_written",
-                     reason="documentation stage", details={"path": str(path), "sha256": digest}, at=now)
+                     reason="documentation stage", details={"path": str(path), "sha256": digest,
+                                                            "decision_record": str(record_path),
+                                                            "decision_record_sha256": record_digest}, at=now)
         return StageResult("documentation", "done", incident.status, f"dossier written to {path}")

@@ -46,16 +46,17 @@ def reevaluate(session: Session, incident: Incident, *, actor: str, reason: str,
     for d in decisions_for(session, incident, now):
         key = (d.regime, d.rule_key, d.jurisdiction, d.data_set)
         row = existing.pop(key, None)
-        required, reason = d.required, d.reason
+        # ``why``, not ``reason``: the event below records why the evaluation ran, not the last rule's reason.
+        required, why = d.required, d.reason
         if required is None and key in decided:
             ruling = decided[key]
             required = ruling.required
-            reason = (f"{reason}. Counsel ({ruling.counsel}) decided it is {'owed' if required else 'not owed'}: "
+            why = (f"{why}. Counsel ({ruling.counsel}) decided it is {'owed' if required else 'not owed'}: "
                       f"{ruling.reason}")
         values = dict(
             recipient_kind=d.recipient_kind, recipient=d.recipient, recipient_ref=d.recipient_ref, required=required,
             due=d.due, due_date=d.due_date, due_text=d.due_text, policy_due=d.policy_due, timezone=d.timezone,
-            clock_start=d.to_json()["clock_start"], threshold=d.threshold, counts=d.counts, reason=reason,
+            clock_start=d.to_json()["clock_start"], threshold=d.threshold, counts=d.counts, reason=why,
             citation=d.citation, rule_version=d.rule_version, confidence=d.confidence, source_url=d.source_url,
         )
         if row is None:

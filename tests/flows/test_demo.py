@@ -29,3 +29,19 @@ def test_demo_reaches_notified_with_an_intact_chain_and_a_dossier(prefect_harnes
     assert all(d["fulfillment"] in ("simulated", "documented", None) for d in data["decisions"])
     # The dossier is for regulators: it must not carry the affected people's details.
     assert "@example.test" not in dossier.read_text()
+    # Documents people read: the decision record with its clocks' timeline, and each notice's previews.
+    import pypdf
+    import pypdfium2
+
+    reports = dossier.parent
+    record = " ".join(" ".join((p.extract_text() or "").split()) for p in pypdf.PdfReader(reports / "decision-record.pdf").pages)
+    assert f"Decision record: {data['incident']['id']}" in record and "Every rule considered" in record
+    assert "CONTRACT:acme-corp" in record and "Morgan Alvarez" in record and "audit chain intact" in record
+    assert "@example.test" not in record
+    chart = pypdfium2.PdfDocument(str(reports / "decision-record.pdf"))[0].render(scale=1).to_pil().convert("RGB")
+    assert (0x9E, 0xCA, 0xE1) in {c for _, c in chart.getcolors(maxcolors=1 << 20)}  # the bars of the timeline
+    ca = next(n for n in data["notices"] if n["audience"] == "individual" and n["jurisdiction"] == "US-CA")
+    letter = " ".join((p.extract_text() or "") for p in pypdf.PdfReader(reports / "notices" / f"{ca['id']}.postal.pdf").pages)
+    assert "Notice of Data Breach" in letter and "What Happened" in letter
+    checks = (reports / "notices" / f"{ca['id']}.checks.txt").read_text()
+    assert "ok: US-CA" in checks and "FAILED" not in checks
