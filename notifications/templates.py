@@ -49,9 +49,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -81,8 +81,13 @@ class RenderedNotice:
     html: str | None
     template_name: str
     template_version: str
-    content_hash: str
     templates: dict[str, str]
+    context: dict[str, Any] = field(repr=False, compare=False)
+
+    @cached_property
+    def content_hash(self) -> str:
+        # On first use: a letter rendered for sending is compared by what it says, not by this hash.
+        return content_hash(self.template_version, self.context)
 
 
 def _environment(loader: BaseLoader) -> SandboxedEnvironment:
@@ -123,17 +128,24 @@ def _snapshot_environment(key: str, items: tuple[tuple[str, str], ...]) -> Sandb
     return _environment(DictLoader(dict(items)))
 
 
+@lru_cache(maxsize=256)
+def _snapshot_version(items: tuple[tuple[str, str], ...]) -> str:
+    return version_of(dict(items))
+
+
 def render_snapshot(templates: dict[str, str], template_name: str, context: dict[str, Any]) -> RenderedNotice:
     """Render a notice from a stored template snapshot (see :class:`RenderedNotice`), never from the files."""
     if not template_name.endswith(".txt") or template_name not in templates:
         raise NoticeTemplateNotFound(f"the snapshot has no template {template_name}")
-    version = version_of(templates)
-    env = _snapshot_environment(version, tuple(sorted(templates.items())))
+    # One letter per person renders the same snapshot thousands of times: its version and environment are
+    # computed once (the key is the sources themselves, so an edited snapshot is a new key).
+    items = tuple(sorted(templates.items()))
+    version = _snapshot_version(items)
+    env = _snapshot_environment(version, items)
     prefix = template_name.removesuffix(".txt")
     subject, text, html = _render_parts(env, prefix, set(templates), dict(context))
     return RenderedNotice(subject=subject, text=text, html=html, template_name=template_name,
-                          template_version=version, content_hash=content_hash(version, context),
-                          templates=dict(templates))
+                          template_version=version, templates=dict(templates), context=dict(context))
 
 
 class NoticeRenderer:
@@ -172,9 +184,10 @@ class NoticeRenderer:
         templates = self.snapshot(names)
         version = version_of(templates)
         subject, text, html = _render_parts(self.env, prefix, set(names), dict(context))
-        return RenderedNotice(subject=subject, text=text, html=html, template_name=f"{prefix}.txt",
-                              template_version=version, content_hash=content_hash(version, context),
-                              templates=templates)
+        rendered = RenderedNotice(subject=subject, text=text, html=html, template_name=f"{prefix}.txt",
+                                  template_version=version, templates=templates, context=dict(context))
+        rendered.content_hash  # noqa: B018 - a draft's context must be JSON: refuse it now, not when it is stored
+        return rendered
 
     def snapshot(self, names: list[str]) -> dict[str, str]:
         """The sources of ``names`` and of everything they include or extend."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -87,7 +88,9 @@ class Finding:
         return f"{mark}: {self.regime} {self.rule} ({self.channel}): {self.detail} [{self.citation}]"
 
 
+@lru_cache(maxsize=1024)
 def _fold(text: str) -> str:
+    # Cached: every rule of a notice folds the same rendered text and the same phrases again.
     return " ".join(text.replace("’", "'").casefold().split())
 
 

@@ -11,28 +11,33 @@ from breachclock.models.notice.drafting import variants_of
 from breachclock.models.notice.models import Notice, NoticeObligation
 from breachclock.models.notice.rules import rules_of
 from breachclock.models.obligation.models import Obligation
-from breachclock.playbooks.content_rules import Finding, NoticeFacts, check
+from breachclock.playbooks.content_rules import ContentRule, Finding, NoticeFacts, blocking, check
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 
-def notice_facts(notice: Notice, channel: str) -> NoticeFacts:
-    """What a notice's checks compare with, from its stored context (no personal data)."""
+def notice_facts(notice: Notice, channel: str, elements: frozenset[str] | None = None) -> NoticeFacts:
+    """What a notice's checks compare with, from its stored context (no personal data); ``elements``: one
+    person's own exposed elements, for their letter (default: the notice's)."""
     c = notice.context
     counts = {n for n in [c.get("residents_count"), *(g.get("count") for g in c.get("counts_by_jurisdiction", []))]
               if isinstance(n, int) and n > 0}
     offer = c.get("credit_monitoring") or {}
-    return NoticeFacts(channel=channel, elements=frozenset(c.get("element_codes", [])),
+    return NoticeFacts(channel=channel, elements=frozenset(c.get("element_codes", [])) if elements is None else elements,
                        residents_counts=tuple(sorted(counts)), summary=c.get("incident_summary"),
                        breach_period=c.get("breach_period"), monitoring_months=offer.get("months"),
                        monitoring_text=c.get("credit_monitoring_offer"), entity_contact=c.get("entity_contact"))
 
 
-def validate_notice(session: Session, notice: Notice) -> list[Finding]:
-    """Every applicable content rule on every variant of the notice, in rule order."""
-    obligations = list(session.scalars(select(Obligation).join(
+def _obligations(session: Session, notice: Notice) -> list[Obligation]:
+    return list(session.scalars(select(Obligation).join(
         NoticeObligation, NoticeObligation.obligation_id == Obligation.id).where(
         NoticeObligation.notice_id == notice.id).order_by(Obligation.id)))
+
+
+def validate_notice(session: Session, notice: Notice) -> list[Finding]:
+    """Every applicable content rule on every variant of the notice, in rule order."""
+    obligations = _obligations(session, notice)
     findings: list[Finding] = []
     for channel, variant in sorted(variants_of(session, notice.id).items()):
         facts = notice_facts(notice, channel)
@@ -42,3 +47,29 @@ def validate_notice(session: Session, notice: Notice) -> list[Finding]:
                 if (finding := check(obligation.regime, rule, text, facts)) is not None:
                     findings.append(finding)
     return findings
+
+
+class LetterChecks:
+    """The content rules checked again on each person's own letter as it is sent.
+
+    Counsel approved the draft with a sample recipient; a person's letter differs from it by their name and by
+    what fits their own exposed elements (their elements in plain words, the steps and agencies for them), and a
+    rule that turns on elements (California's agencies where an SSN or licence number was exposed) is judged
+    against theirs. Letters of one shape (channel and the person's elements) differ only by the name, so each
+    shape is checked in full once per send run and its result reused.
+    """
+
+    def __init__(self, session: Session, notice: Notice) -> None:
+        self._notice = notice
+        self._rules: list[tuple[str, ContentRule]] = [(o.regime, r) for o in _obligations(session, notice)
+                                                      for r in rules_of(o)]
+        self._seen: dict[tuple[str, frozenset[str]], list[Finding]] = {}
+
+    def failures(self, channel: str, elements: frozenset[str], text: str) -> list[Finding]:
+        """The rules this letter fails (empty: it may go out)."""
+        key = (channel, elements)
+        if key not in self._seen:
+            facts = notice_facts(self._notice, channel, elements)
+            self._seen[key] = blocking([f for regime, rule in self._rules
+                                        if (f := check(regime, rule, text, facts)) is not None])
+        return self._seen[key]

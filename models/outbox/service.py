@@ -41,6 +41,7 @@ from breachclock.models.incident.service import get_incident
 from breachclock.models.notice.approval import is_approved
 from breachclock.models.notice.drafting import obligations_of, variants_of, verify_notice
 from breachclock.models.notice.models import Notice
+from breachclock.models.notice.validation import LetterChecks
 from breachclock.models.obligation.models import Obligation
 from breachclock.models.outbox.machine import claim, move, record_receipt
 from breachclock.models.outbox.messages import message_for, message_hash
@@ -48,7 +49,8 @@ from breachclock.models.outbox.models import Delivery, SendLease
 from breachclock.models.outbox.progress import settle
 from breachclock.models.outbox.queue import queue
 from breachclock.models.outbox.reconcile import doubtful, reconcile
-from breachclock.notifications.channels import Channel, DeliveryError
+from breachclock.models.person.models import AffectedPerson
+from breachclock.notifications.channels import Channel, DeliveryError, OutgoingMessage
 from breachclock.playbooks import catalog
 from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session
@@ -274,6 +276,7 @@ def _send_pending(engine: Engine, incident_id: str, channels: dict[str, Channel]
                  session.scalars(select(Notice).where(Notice.id.in_(notice_ids)))}
         rows = session.execute(select(Delivery.id, Delivery.notice_id).where(
             Delivery.notice_id.in_(notice_ids), Delivery.status == "pending")).all()
+    checks: dict[str, LetterChecks] = {}
     for number, (delivery_id, _) in enumerate(sorted(rows, key=lambda r: (order[r[1]], r[0]))):
         renew()
         with session_scope(engine) as session:
@@ -289,6 +292,12 @@ def _send_pending(engine: Engine, incident_id: str, channels: dict[str, Channel]
             notice = session.get(Notice, delivery.notice_id)  # type: ignore[union-attr]
             message = message_for(session, delivery, notice)  # type: ignore[arg-type]
             delivery.content_hash = message_hash(message)  # type: ignore[union-attr]
+            if (failed := _letter_fails(session, delivery, notice, message, checks)):  # type: ignore[arg-type]
+                move(session, delivery, "fail", incident_id=incident_id,  # type: ignore[arg-type]
+                     reason=f"{message.channel}: this person's letter fails {failed}",
+                     last_error=f"content check failed: {failed}")
+                report.failed += 1
+                continue
         try:
             receipt = channels[message.channel].send(message)
         except DeliveryError as exc:
@@ -315,6 +324,19 @@ def _send_pending(engine: Engine, incident_id: str, channels: dict[str, Channel]
             record_receipt(session, delivery, receipt, incident_id=incident_id,
                            reason=f"{message.channel}: {receipt.status} by {receipt.provider}")
         setattr(report, delivery.status, getattr(report, delivery.status) + 1)
+
+
+def _letter_fails(session: Session, delivery: Delivery, notice: Notice, message: OutgoingMessage,
+                  checks: dict[str, LetterChecks]) -> str | None:
+    """The content rules a person's own letter fails, named with their citations (None: it may go out)."""
+    if delivery.person_id is None:
+        return None
+    person = session.get(AffectedPerson, delivery.person_id)
+    assert person is not None
+    checker = checks.get(notice.id) or checks.setdefault(notice.id, LetterChecks(session, notice))
+    text = "\n".join(filter(None, [message.subject, message.text]))
+    failed = checker.failures(message.channel, frozenset(person.elements), text)
+    return "; ".join(f"{f.regime} {f.rule} ({f.citation}): {f.detail}" for f in failed) or None
 
 
 def live_channels(names: list[str]) -> dict[str, Channel]:

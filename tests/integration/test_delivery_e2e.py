@@ -163,3 +163,23 @@ def test_an_approved_client_notice_goes_out_at_triage_and_is_not_sent_again(engi
     assert send(engine, iid, channels, actor="t", notice_ids=[notice_id]).sent == 0
     assert sendgrid.deliveries == 1
     assert sendgrid.accepted[0].json()["personalizations"][0]["to"][0]["email"] == "sec@acme.example"
+
+
+def test_a_persons_letter_that_fails_a_content_rule_is_not_sent(engine, home, tmp_path, sendgrid,
+                                                                 monkeypatch) -> None:
+    """Counsel approved the draft; each person's own letter is checked again as it goes out. If what fits a person
+    lost something a law requires (here California's agency addresses for an exposed SSN, removed from the
+    guidance data after approval), their letter is refused and named, never sent."""
+    import breachclock.models.outbox.messages as messages
+
+    iid = _ready_to_notify(engine, tmp_path)
+    real = messages.person_content
+    monkeypatch.setattr(messages, "person_content",
+                        lambda jurisdiction, elements: {**real(jurisdiction, elements), "cra_contacts": []})
+    result = run_stage("notification", iid, engine=engine, channels=_channels(sendgrid, home))
+    assert result.outcome == "waiting" and "6 failed" in result.message, result.message
+    assert sendgrid.deliveries == 0
+    emails = _emails(engine, iid)
+    assert {d.status for d in emails} == {"failed"}
+    assert all("US-CA credit_agencies" in d.last_error and "1798.82" in d.last_error for d in emails)
+    assert all("Example" not in d.last_error and "@" not in d.last_error for d in emails)
