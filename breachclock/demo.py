@@ -207,6 +207,11 @@ def run_demo(console: Console) -> int:
                   f"{home / 'outbox'})")
     console.print(f"audit chain: {'[green]intact[/]' if chain.ok else '[red]BROKEN[/]'} ({chain.events} events)")
     console.print(f"dossier: {home / 'reports' / iid / 'dossier.json'}")
+    from breachclock.models.report.filing_document import filings_dir, write_packages
+
+    with session_scope(engine) as s:  # what a person submits to each regulator: the forms, filled from the record
+        packages = write_packages(s, iid)
+    console.print(f"filing packages: {len(packages)} (PDF and JSON, what is still missing listed) in {filings_dir(iid)}")
     console.print(f"\n[bold]{iid} is {state}[/] (an exercise: simulated, no obligation met) in "
                   f"{time.perf_counter() - started:.1f} s")
     return 0 if state == "notified" and chain.ok else 1

@@ -139,9 +139,9 @@ def _deadline(session: Session, o: Obligation, now: datetime) -> dict[str, Any]:
     state = obligation_state(session, o, now)
     tz = o.timezone
     if o.fulfilled_at is not None:
-        stands = (f"{o.fulfillment} on {_when(o.fulfilled_at, tz)}"
-                  + (": simulated in an exercise, not met" if o.fulfillment == "simulated" else
-                     ": in time" if state["on_time"] in (True, None) else ": late"))
+        stands = (f"simulated on {_when(o.fulfilled_at, tz)} (an exercise): not met" if o.fulfillment == "simulated"
+                  else f"{o.fulfillment} on {_when(o.fulfilled_at, tz)}: "
+                  + ("in time" if state["on_time"] in (True, None) else "late"))
     elif o.due is not None:
         stands = f"due {_when(o.due, tz)}: {humanize_delta(o.due - now)}"
     else:
