@@ -76,3 +76,14 @@ def test_a_malformed_form_is_refused() -> None:
                    {"fields": [base["fields"][0], base["fields"][0]]}):
         with pytest.raises(ValidationError):
             Form.model_validate(base | change)
+
+
+def test_the_regimes_doc_lists_every_form_and_every_source() -> None:
+    from pathlib import Path
+    from typing import get_args
+
+    from breachclock.playbooks.filings import Source
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "regimes.md").read_text(encoding="utf-8")
+    assert not [fid for fid in forms() if f"| `{fid}` |" not in text]
+    assert not [s for s in get_args(Source) if f"`{s}`" not in text]
