@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from breachclock.cli.output import console, engine, table
+from breachclock.cli.output import console, engine, print_json, table
 
 app = typer.Typer()
 
@@ -18,6 +18,7 @@ def report(
     incident_id: str,
     regulator: Annotated[str | None, typer.Option("--regulator", metavar="REGIME",
                                                   help="Only this regime's regulator duties (e.g. US-TX).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="List the packages written as JSON.")] = False,
 ) -> None:
     """Write a filing package (PDF and JSON, no personal data) for every regulator duty of the incident into its
     report folder, and list each form's filled and missing fields."""
@@ -26,6 +27,12 @@ def report(
 
     with session_scope(engine()) as session:
         written = write_packages(session, incident_id, regulator)
+    if as_json:
+        print_json([{"obligation": w.obligation_id, "regime": w.regime, "rule": w.rule, "jurisdiction": w.jurisdiction,
+                     "form": w.form, "form_kind": w.form_kind, "required": w.required,
+                     "required_filled": w.required_filled, "missing": w.missing, "pdf": str(w.pdf),
+                     "json": str(w.json), "pdf_sha256": w.pdf_sha256, "json_sha256": w.json_sha256} for w in written])
+        return
     if not written:
         console.print(f"{escape(incident_id)} has no regulator duty that is owed or undecided: nothing written")
         return

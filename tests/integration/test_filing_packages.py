@@ -143,6 +143,10 @@ def test_the_report_command_writes_and_lists_the_packages_and_fails_cleanly(engi
         assert expected in result.output
     only = runner.invoke(app, ["report", iid, "--regulator", "US-TX"], env=env)
     assert only.exit_code == 0 and "US-CA" not in only.output.split("Filing packages")[1].split("package(s)")[0]
+    listed = json.loads(runner.invoke(app, ["report", iid, "--json"], env=env).output)
+    assert {(p["regime"], p["form_kind"]) for p in listed} == {("US-CA", "form"), ("US-IL", "generic"),
+                                                              ("US-TX", "statute")}
+    assert all(Path(p["pdf"]).is_file() and len(p["pdf_sha256"]) == 64 for p in listed)
     unknown = runner.invoke(app, ["report", "INC-NOPE"], env=env)
     assert unknown.exit_code == 2 and "no incident 'INC-NOPE'" in unknown.output
     wrong = runner.invoke(app, ["report", iid, "--regulator", "US-NY"], env=env)
