@@ -29,3 +29,11 @@ def test_demo_reaches_notified_with_an_intact_chain_and_a_dossier(prefect_harnes
     assert all(d["fulfillment"] in ("simulated", "documented", None) for d in data["decisions"])
     # The dossier is for regulators: it must not carry the affected people's details.
     assert "@example.test" not in dossier.read_text()
+
+    # The filing packages for the regulators, written at the end: counts only, no person's details.
+    assert "filing packages: 6" in text
+    packages = sorted((home / "demo" / "reports").glob("*/filings/*.json"))
+    assert {p.stem for p in packages} >= {"US-CA.attorney_general", "US-MA.attorney_general", "US-NY.attorney_general"}
+    for p in packages:
+        assert "@example.test" not in p.read_text() and "Elm Street" not in p.read_text()
+        assert p.with_suffix(".pdf").is_file()
