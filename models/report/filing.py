@@ -201,6 +201,10 @@ def build_package(session: Session, o: Obligation, now: datetime) -> dict[str, A
                     "filled": sum(f["status"] == "filled" for f in fields), "missing": len(missing)},
         "missing": missing,
         "statute_content": list(found[2].content) if found else [],
+        # An empty list in the regime data means "not captured", never "nothing required".
+        "statute_content_note": None if found and found[2].content else (
+            "The regime data captures no content list for this notice (not captured is not the same as none "
+            "required): read the statute and the regulator's instructions."),
         "sample_notice": _sample(session, people) if form.copy_of_notice == "required" else None,
     }
 

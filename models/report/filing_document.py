@@ -111,9 +111,9 @@ def package_blocks(p: dict[str, Any]) -> list[Block]:
     blocks += [Columns(("Field", "Required", "Why"), [(m["label"], "yes" if m["required"] else "no", m["why"] or "")
                                                       for m in p["missing"]], widths=(0.5, 0.1, 0.4))
                ] if p["missing"] else [Para("Nothing is missing.")]
-    if p["statute_content"]:
+    if p["statute_content"] or form["kind"] == "generic":
         blocks += [Heading("What the regime data says this notice must contain"),
-                   Para("\n".join(f"- {c}" for c in p["statute_content"]))]
+                   Para("\n".join(f"- {c}" for c in p["statute_content"]) or p["statute_content_note"])]
     if form["copy_of_notice"] == "required":
         blocks.append(Heading("Copy of the notice to individuals (sample, without personal information)"))
         sample = p["sample_notice"]
@@ -135,7 +135,8 @@ def write_packages(session: Session, incident_id: str, regime: str | None = None
     for o in duties:
         p = build_package(session, o, now)
         stem = filings_dir(incident_id) / _stem(o, siblings)
-        title = f"Filing package: {o.regime} {o.rule_key} - {p['form']['authority']}"
+        to = o.recipient if p["form"]["kind"] == "generic" else p["form"]["authority"]
+        title = f"Filing package: {o.regime} {o.rule_key} - {to}"
         pdf_bytes = render_pdf(title, package_blocks(p), subtitle=f"Incident {incident_id} · {p['form']['name']}")
         data = json.dumps(p, indent=2, sort_keys=True, default=_json_default, ensure_ascii=False).encode()
         pdf, js = stem.parent / f"{stem.name}.pdf", stem.parent / f"{stem.name}.json"

@@ -23,7 +23,7 @@ from breachclock.cli import app
 from tests.factories import finish_containment
 
 SUMMARY = "An employee's laptop holding client intake forms was stolen from a parked car."
-FACTS = {"summary": SUMMARY, "affected": {"US-CA": 600, "US-TX": 300, "US-IL": 700},
+FACTS = {"summary": SUMMARY, "affected": {"US-CA": 600, "US-TX": 300, "US-CO": 700},
          "breach_started_at": "2026-02-27T22:00:00-05:00", "breach_ended_at": "2026-03-01T09:00:00-05:00",
          "measures_taken": ["Disabled the laptop's accounts and reset credentials."],
          "entity": {"name": "Example LLP", "timezone": "America/New_York", "roles": ["data_owner"],
@@ -87,7 +87,7 @@ def test_pdf_and_json_carry_the_same_filled_values_and_the_sample_notice(engine,
     _drafted(engine, iid)
     with session_scope(engine) as s:
         written = {w.regime: w for w in write_packages(s, iid)}
-    assert set(written) == {"US-CA", "US-IL", "US-TX"}
+    assert set(written) == {"US-CA", "US-CO", "US-TX"}
     for w in written.values():
         assert w.pdf.parent.name == "filings" and w.pdf.parent.parent.name == iid
         assert oct(w.pdf.stat().st_mode & 0o777) == "0o600"
@@ -105,9 +105,11 @@ def test_pdf_and_json_carry_the_same_filled_values_and_the_sample_notice(engine,
     assert ca["form"]["copy_of_notice"] == "required" and ca["sample_notice"]["channel"] == "postal"
     ca_text = _pdf_text(written["US-CA"].pdf)
     assert "Notice of Data Breach" in ca_text and "What Happened" in ca_text and "[Recipient name]" in ca_text
-    il = json.loads(written["US-IL"].json.read_text(encoding="utf-8"))
-    assert il["form"]["kind"] == "generic" and il["form"]["caveat"].startswith("No form is encoded")
-    assert "GENERIC FALLBACK" in _pdf_text(written["US-IL"].pdf) and il["statute_content"]
+    co = json.loads(written["US-CO"].json.read_text(encoding="utf-8"))
+    assert co["form"]["kind"] == "generic" and co["form"]["caveat"].startswith("No form is encoded")
+    co_text = _pdf_text(written["US-CO"].pdf)
+    assert "GENERIC FALLBACK" in co_text and "Colorado Attorney General" in co_text
+    assert co["statute_content"] == [] and "captures no content list" in co_text and co["statute_content_note"]
 
 
 def test_hhs_package_counts_everyone_affected(engine, open_incident) -> None:
@@ -127,7 +129,7 @@ def test_unknown_incident_and_regime_without_a_regulator_duty_are_refused(engine
     with session_scope(engine) as s:
         with pytest.raises(NotFound):
             regulator_obligations(s, "INC-NOPE")
-        with pytest.raises(InvalidRequest, match="US-NY.*regimes with one: US-CA, US-IL, US-TX"):
+        with pytest.raises(InvalidRequest, match="US-NY.*regimes with one: US-CA, US-CO, US-TX"):
             regulator_obligations(s, iid, "US-NY")
 
 
@@ -144,7 +146,7 @@ def test_the_report_command_writes_and_lists_the_packages_and_fails_cleanly(engi
     only = runner.invoke(app, ["report", iid, "--regulator", "US-TX"], env=env)
     assert only.exit_code == 0 and "US-CA" not in only.output.split("Filing packages")[1].split("package(s)")[0]
     listed = json.loads(runner.invoke(app, ["report", iid, "--json"], env=env).output)
-    assert {(p["regime"], p["form_kind"]) for p in listed} == {("US-CA", "form"), ("US-IL", "generic"),
+    assert {(p["regime"], p["form_kind"]) for p in listed} == {("US-CA", "form"), ("US-CO", "generic"),
                                                               ("US-TX", "statute")}
     assert all(Path(p["pdf"]).is_file() and len(p["pdf_sha256"]) == 64 for p in listed)
     unknown = runner.invoke(app, ["report", "INC-NOPE"], env=env)
