@@ -24,8 +24,7 @@ from sqlalchemy.orm import Session
 _KIND = {"form": "the regulator's own form or portal (its headings and questions)",
          "statute": "the content the statute or regulation prescribes (the regulator's own form is not encoded)",
          "generic": "GENERIC FALLBACK: no form is encoded for this regulator; not the regulator's form"}
-_STATUS = {"filled": "", "missing": "MISSING (required): ", "manual": "missing: a person must answer. ",
-           "empty": "not known (optional). "}
+_STATUS = {"filled": "", "missing": "MISSING (required): ", "manual": "missing: ", "empty": "not known (optional): "}
 
 
 @dataclass(frozen=True)
