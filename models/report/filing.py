@@ -93,8 +93,8 @@ def _law_enforcement(incident: Incident, facts: IncidentFacts, tz: str) -> str |
     return "Yes: " + "; ".join(said) if said else None
 
 
-def _values(session: Session, incident: Incident, facts: IncidentFacts, o: Obligation,
-            people: Notice | None) -> dict[str, str | None]:
+def _values(session: Session, incident: Incident, facts: IncidentFacts, o: Obligation, people: Notice | None,
+            sample: dict[str, Any] | None) -> dict[str, str | None]:
     """Every source's value for this obligation (None: the record does not say)."""
     tz = facts.entity.timezone
     exercise = " (simulated: an exercise)" if facts.exercise else ""
@@ -126,8 +126,8 @@ def _values(session: Session, incident: Incident, facts: IncidentFacts, o: Oblig
                                       + " or ".join(_METHODS[c] for c in channels)
                                       + " (as each person's contact details allow)") if channels else None,
         "notice.individuals_sent": None if sent is None else f"{sent:,}{exercise}",
-        "notice.copy": f"attached: sample copy of notice {people.id} to individuals, without personal "
-                       "information" if people else None,
+        "notice.copy": f"attached: sample copy of notice {sample['notice']} to individuals ({sample['channel']}), "
+                       "without personal information" if sample else None,
         "credit_monitoring": _offer(facts),
         "law_enforcement": _law_enforcement(incident, facts, tz),
         "manual": None,
@@ -170,7 +170,8 @@ def build_package(session: Session, o: Obligation, now: datetime) -> dict[str, A
     facts = load_facts(incident)
     form = form_for(o.regime, o.rule_key)
     people = _people_notice(session, o)
-    values = _values(session, incident, facts, o, people)
+    sample = _sample(session, people)
+    values = _values(session, incident, facts, o, people, sample)
     fields = []
     for f in form.fields:
         value = values[f.source]
@@ -205,7 +206,7 @@ def build_package(session: Session, o: Obligation, now: datetime) -> dict[str, A
         "statute_content_note": None if found and found[2].content else (
             "The regime data captures no content list for this notice (not captured is not the same as none "
             "required): read the statute and the regulator's instructions."),
-        "sample_notice": _sample(session, people) if form.copy_of_notice == "required" else None,
+        "sample_notice": sample if form.copy_of_notice == "required" else None,
     }
 
 
