@@ -210,6 +210,11 @@ def run_demo(console: Console) -> int:
     console.print(f"dossier: {reports / 'dossier.json'}\ndecision record (PDF, with the clocks' timeline): "
                   f"{reports / 'decision-record.pdf'}\nnotice previews (HTML and PDF, with their content checks): "
                   f"{reports / 'notices'}")
+    from breachclock.models.report.filing_document import filings_dir, write_packages
+
+    with session_scope(engine) as s:  # what a person submits to each regulator: the forms, filled from the record
+        packages = write_packages(s, iid)
+    console.print(f"filing packages: {len(packages)} (PDF and JSON, what is still missing listed) in {filings_dir(iid)}")
     console.print(f"\n[bold]{iid} is {state}[/] (an exercise: simulated, no obligation met) in "
                   f"{time.perf_counter() - started:.1f} s")
     return 0 if state == "notified" and chain.ok else 1

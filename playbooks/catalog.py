@@ -31,6 +31,11 @@ def _read_yaml(path: Path) -> object:
         return yaml.load(fh, Loader=_LOADER)
 
 
+def read_yaml(path: Path) -> object:
+    """A shipped data file as data (for the other readers of ``playbooks/``, such as the filing forms)."""
+    return _read_yaml(path)
+
+
 @cache
 def _vocabulary() -> dict[str, dict[str, str]]:
     raw = _read_yaml(PLAYBOOKS_DIR / "data_elements.yaml")

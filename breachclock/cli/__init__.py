@@ -20,13 +20,14 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
-from breachclock.cli import incident, law, notice, record, risk, scope
+from breachclock.cli import incident, law, notice, record, report, risk, scope
 from breachclock.cli.output import BadInput, console, err, fail, pydantic_message
 
 app = typer.Typer(no_args_is_help=True, help="breachclock: breach response against every deadline that applies.")
 app.add_typer(incident.app)
 app.add_typer(notice.app)
 app.add_typer(scope.app)
+app.add_typer(report.app)
 app.add_typer(notice.notice_app, name="notice")
 app.add_typer(incident.obligation_app, name="obligation")
 app.add_typer(incident.task_app, name="task")

@@ -45,3 +45,11 @@ def test_demo_reaches_notified_with_an_intact_chain_and_a_dossier(prefect_harnes
     assert "Notice of Data Breach" in letter and "What Happened" in letter
     checks = (reports / "notices" / f"{ca['id']}.checks.txt").read_text()
     assert "ok: US-CA" in checks and "FAILED" not in checks
+
+    # The filing packages for the regulators, written at the end: counts only, no person's details.
+    assert "filing packages: 6" in text
+    packages = sorted((home / "demo" / "reports").glob("*/filings/*.json"))
+    assert {p.stem for p in packages} >= {"US-CA.attorney_general", "US-MA.attorney_general", "US-NY.attorney_general"}
+    for p in packages:
+        assert "@example.test" not in p.read_text() and "Elm Street" not in p.read_text()
+        assert p.with_suffix(".pdf").is_file()
