@@ -144,6 +144,12 @@ def _included_fact(rule: ContentRule, body: str, facts: NoticeFacts) -> list[str
             return [f"the offer is {facts.monitoring_months} months; the law requires at least {rule.min_months}"]
         if facts.monitoring_text and _fold(facts.monitoring_text) not in body:
             return ["the identity-protection offer is not in the text"]
+    elif rule.fact == "nature":
+        # A description of what happened: the incident file's own account, in the letter.
+        if not facts.summary:
+            return ["the incident file has no summary: the law requires a description of what happened"]
+        if _fold(facts.summary) not in body:
+            return ["does not describe what happened (the incident file's summary is not in the text)"]
     elif rule.fact == "toll_free_number":
         if not (facts.entity_contact and TOLL_FREE.search(facts.entity_contact)):
             return ["the entity's contact details (entity.contact) have no toll-free number"]

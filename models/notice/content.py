@@ -13,10 +13,12 @@ from breachclock.models.base import utcnow
 from breachclock.models.client.models import Client
 from breachclock.models.incident.models import Incident
 from breachclock.models.notice import recipients
+from breachclock.models.notice.grouping import letter_sets
 from breachclock.models.notice.rules import rules_of
 from breachclock.models.obligation.models import Obligation
 from breachclock.notifications.templates import has_template
 from breachclock.playbooks import catalog
+from breachclock.playbooks.content_rules import NoticeFacts
 from breachclock.playbooks.engine import NO_LAW_APPLIED
 from breachclock.playbooks.facts import IncidentFacts
 from breachclock.playbooks.jurisdictions import UNKNOWN, jurisdiction_name
@@ -85,6 +87,17 @@ def offer_words(facts: IncidentFacts) -> str | None:
     return words
 
 
+def context_facts(c: dict[str, Any], channel: str, elements: frozenset[str] | None = None) -> NoticeFacts:
+    """What a notice's content checks compare with, from its context; ``elements``: one person's own."""
+    counts = {n for n in [c.get("residents_count"), *(g.get("count") for g in c.get("counts_by_jurisdiction", []))]
+              if isinstance(n, int) and n > 0}
+    offer = c.get("credit_monitoring") or {}
+    return NoticeFacts(channel=channel, elements=frozenset(c.get("element_codes", [])) if elements is None else elements,
+                       residents_counts=tuple(sorted(counts)), summary=c.get("incident_summary"),
+                       breach_period=c.get("breach_period"), monitoring_months=offer.get("months"),
+                       monitoring_text=c.get("credit_monitoring_offer"), entity_contact=c.get("entity_contact"))
+
+
 def omissions(obligations: Iterable[Obligation]) -> dict[str, bool]:
     """What the laws of these obligations forbid a notice to say (Massachusetts: the nature of the breach and
     the number of residents), for the templates to leave out; the checks then prove it is left out."""
@@ -92,10 +105,11 @@ def omissions(obligations: Iterable[Obligation]) -> dict[str, bool]:
     return {"omit_nature": "nature" in facts, "omit_counts": "residents_count" in facts}
 
 
-def _covered_elements(facts: IncidentFacts, scope: recipients.PeopleScope) -> set[str]:
+def _covered_elements(facts: IncidentFacts, scope: recipients.PeopleScope, *more: recipients.PeopleScope) -> set[str]:
+    """What was exposed of the people every one of these scopes covers."""
     out: set[str] = set()
     for g in facts.groups(scope.data_set):
-        if scope.matches(g.jurisdiction) and scope.covers(frozenset(g.elements)):
+        if all(s.matches(g.jurisdiction) and s.covers(frozenset(g.elements)) for s in (scope, *more)):
             out.update(g.elements)
     return out
 
@@ -120,13 +134,18 @@ class NoticePlan:
     channels: list[str]
 
 
-def plan_notices(session: Session, incident: Incident, facts: IncidentFacts, obligations: list[Obligation]
-          ) -> tuple[list[NoticePlan], list[tuple[list[Obligation], str]]]:
-    """Group the obligations into notices and build each notice's context; (drafts, refusals with why)."""
+def plan_notices(session: Session, incident: Incident, facts: IncidentFacts, obligations: list[Obligation], *,
+                 as_one: bool = False) -> tuple[list[NoticePlan], list[tuple[list[Obligation], str]]]:
+    """Group the obligations into notices and build each notice's context; (drafts, refusals with why).
+
+    Notices to people: one per set of duties that covers the same people (see :mod:`models.notice.grouping`),
+    and one per duty for everyone it covers alone; ``as_one`` plans the given duties as one notice (a redraft).
+    """
     base = _base_context(incident, facts)
     drafts: list[NoticePlan] = []
     refused: list[tuple[list[Obligation], str]] = []
     owner_groups: dict[tuple[str | None, str], list[Obligation]] = {}
+    individual: list[Obligation] = []
     for o in obligations:
         if o.recipient_kind == "data_owner" and not o.regime.startswith("CONTRACT:"):
             owner_groups.setdefault((o.recipient_ref, o.data_set), []).append(o)
@@ -143,20 +162,7 @@ def plan_notices(session: Session, incident: Incident, facts: IncidentFacts, obl
             drafts.append(NoticePlan("data_owner", client.name, o.recipient_ref, "contract", None, o.data_set, [o], ctx,
                                  recipients.notice_channels("data_owner", client=client)))
         elif o.recipient_kind == "individual":
-            scope = recipients.people_scope(o)
-            elements = _covered_elements(facts, scope) or set(facts.data_elements)
-            where = _template_jurisdiction(facts, o)
-            ctx = {**base, **person_content(where or o.jurisdiction, elements), "recipient_name": SAMPLE_RECIPIENT,
-                   "element_codes": sorted(elements), **omissions([o]),
-                   "regime_citation": o.citation, "jurisdiction": o.jurisdiction,
-                   "jurisdiction_name": jurisdiction_name(o.jurisdiction) or o.jurisdiction,
-                   "sample": "each person's letter names that person and lists that person's own exposed information"}
-            if where is None:
-                refused.append(([o], "people of unknown residency get the letter of the entity's home country: set "
-                                     "entity.country in the incident"))
-                continue
-            drafts.append(NoticePlan("individual", o.recipient, None, o.jurisdiction, where, o.data_set, [o], ctx,
-                                 recipients.notice_channels("individual", person_methods=[scope.methods])))
+            individual.append(o)
         else:
             scope = recipients.people_scope(o) if o.regime != NO_LAW_APPLIED else None
             elements = _covered_elements(facts, scope) if scope else set(facts.data_elements)
@@ -170,6 +176,12 @@ def plan_notices(session: Session, incident: Incident, facts: IncidentFacts, obl
                    "individuals_notified": _people_told(session, o)}
             drafts.append(NoticePlan(o.recipient_kind, o.recipient, None, o.jurisdiction, o.jurisdiction, o.data_set, [o],
                                  ctx, recipients.notice_channels(o.recipient_kind)))
+    for group in _individual_groups(facts, individual, as_one):
+        plan = _individual_plan(base, facts, group)
+        if isinstance(plan, str):
+            refused.append((group, plan))
+        else:
+            drafts.append(plan)
     for (ref, data_set), group in owner_groups.items():
         try:
             client = recipients.client_for(session, ref)
@@ -190,6 +202,39 @@ def plan_notices(session: Session, incident: Incident, facts: IncidentFacts, obl
         drafts.append(NoticePlan("data_owner", client.name, ref, "client", None, data_set, group, ctx,
                              recipients.notice_channels("data_owner", client=client)))
     return drafts, refused
+
+
+def _individual_groups(facts: IncidentFacts, obligations: list[Obligation], as_one: bool) -> list[list[Obligation]]:
+    """The notices to people to draft: each duty alone, and each set of duties that covers the same people."""
+    if as_one or len(obligations) < 2:
+        return [obligations] if obligations else []
+    by_id = {o.id: o for o in obligations}
+    sets = letter_sets(facts, obligations)
+    merged = [[by_id[i] for i in sorted(ids)] for ids in sets if len(ids) > 1]
+    in_sets = set().union(*sets) if sets else set()
+    # A duty's own notice: for the people it covers alone, or for everyone while no one is recorded yet.
+    alone = [[o] for o in obligations if frozenset({o.id}) in sets or o.id not in in_sets]
+    return alone + merged
+
+
+def _individual_plan(base: dict[str, Any], facts: IncidentFacts, group: list[Obligation]) -> NoticePlan | str:
+    """A notice to people under every duty of ``group`` (one, or several covering the same people): the letter of
+    the most local law, saying what each law asks and leaving out what any forbids."""
+    primary = min(group, key=lambda o: ("-" not in o.jurisdiction, o.id))  # a state's letter over a country's
+    scopes = [recipients.people_scope(o) for o in group]
+    elements = _covered_elements(facts, *scopes) or set(facts.data_elements)
+    where = _template_jurisdiction(facts, primary)
+    if where is None:
+        return "people of unknown residency get the letter of the entity's home country: set entity.country in the incident"
+    ctx = {**base, **person_content(where or primary.jurisdiction, elements), "recipient_name": SAMPLE_RECIPIENT,
+           "element_codes": sorted(elements), **omissions(group),
+           "regime_citation": "; ".join(dict.fromkeys(o.citation for o in group)), "jurisdiction": primary.jurisdiction,
+           "jurisdiction_name": jurisdiction_name(primary.jurisdiction) or primary.jurisdiction,
+           "sample": "each person's letter names that person and lists that person's own exposed information"}
+    if len(group) > 1:
+        ctx["laws_combined"] = [f"{o.regime} {o.rule_key}" for o in group]
+    return NoticePlan("individual", primary.recipient, None, primary.jurisdiction, where, primary.data_set, group, ctx,
+                      recipients.notice_channels("individual", person_methods=[s.methods for s in scopes]))
 
 
 def _people_told(session: Session, o: Obligation) -> bool:

@@ -5,7 +5,10 @@ Obligations become notices (see :mod:`breachclock.recipients` for whom each goes
 - a client's contractual notice: one notice (drafted at triage, so it can go out within the contract's hours);
 - the notices a service provider owes a client under the laws: one notice per client and data set, naming
   every law it is given under and the affected people per jurisdiction;
-- each notice to people, each regulator, agency or media notice: one notice per obligation.
+- notices to people: one per set of duties that covers the same people (a Californian whose health records
+  were exposed gets one letter under California's law and HIPAA, checked against both), one per duty for the
+  people it covers alone; a set whose laws one letter cannot satisfy together is split, and the record says why;
+- each regulator, agency or media notice: one notice per obligation.
 
 Every notice is rendered for each channel it will go out on (its *variants*: a letter, an e-mail in text and
 HTML, an SMS, a filing), from the template files as they are when it is drafted; the variants keep a snapshot
@@ -24,8 +27,9 @@ from typing import Any
 from breachclock.models.audit import AuditEvent, append_event
 from breachclock.models.base import new_id
 from breachclock.models.incident.models import Incident, load_facts
-from breachclock.models.notice.content import NoticePlan, plan_notices
+from breachclock.models.notice.content import NoticePlan, context_facts, plan_notices
 from breachclock.models.notice.models import Notice, NoticeObligation, NoticeVariant
+from breachclock.models.notice.rules import rules_of
 from breachclock.models.obligation.models import Obligation
 from breachclock.models.outbox.models import Delivery
 from breachclock.notifications.channels import MAX_SMS_CHARS
@@ -37,6 +41,7 @@ from breachclock.notifications.templates import (
     render_snapshot,
     version_of,
 )
+from breachclock.playbooks.content_rules import check
 from breachclock.playbooks.jurisdictions import jurisdiction_name
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -91,7 +96,9 @@ def draft_notices(session: Session, incident: Incident, *, actor: str, contracts
         query = query.where(Obligation.regime.like("CONTRACT:%"))
     plans, refused = plan_notices(session, incident, facts, list(session.scalars(query)))
     report = DraftReport()
-    for d in plans:
+    planned_alone = {d.obligations[0].id for d in plans if len(d.obligations) == 1}
+    while plans:
+        d = plans.pop(0)
         try:
             rendered = _render_variants(d)
         except NoticeTemplateNotFound:
@@ -105,6 +112,14 @@ def draft_notices(session: Session, incident: Incident, *, actor: str, contracts
                                            f"(at most {MAX_SMS_CHARS}): shorten entity.name, entity.contact or the "
                                            "contract reference (breachclock update), or give the client another "
                                            "notice channel; it is drafted again as soon as it fits"))
+            continue
+        if len(d.obligations) > 1 and (clash := _conflict(session, incident, facts, d, rendered)):
+            # One letter cannot satisfy these laws together: each duty's own letter goes to these people instead.
+            plans += [p for o in d.obligations if o.id not in planned_alone
+                      for p in plan_notices(session, incident, facts, [o])[0]]
+            planned_alone |= {o.id for o in d.obligations}
+            append_event(session, incident_id=incident.id, actor=actor, action="letters_not_combined", reason=clash,
+                         details={"obligations": [o.id for o in d.obligations]})
             continue
         notice = Notice(id=new_id("NTC"), incident_id=incident.id, audience=d.audience, recipient=d.recipient,
                         recipient_ref=d.recipient_ref, jurisdiction=d.jurisdiction, data_set=d.data_set,
@@ -123,6 +138,28 @@ def draft_notices(session: Session, incident: Incident, *, actor: str, contracts
     _audit_refusals(session, incident, refused, actor)
     report.refused = [([o.id for o in group], why) for group, why in refused]
     return report
+
+
+def _conflict(session: Session, incident: Incident, facts: Any, plan: NoticePlan,
+              rendered: dict[str, RenderedNotice]) -> str | None:
+    """Why one letter cannot serve these duties together (None: it can): a rule it fails that the duty's own
+    letter passes, so the laws ask for contrary things (Massachusetts forbids what HIPAA requires)."""
+    def failing(d: NoticePlan, letters: dict[str, RenderedNotice], duty: Obligation) -> set[str]:
+        return {rule.id for channel, r in letters.items() for rule in rules_of(duty)
+                if (f := check(duty.regime, rule, "\n".join(filter(None, [r.subject, r.text])),
+                               context_facts(d.context, channel))) is not None and f.passed is False}
+
+    for duty in plan.obligations:
+        together = failing(plan, rendered, duty)
+        if not together:
+            continue
+        (own,) = plan_notices(session, incident, facts, [duty])[0] or [None]
+        alone = failing(own, _render_variants(own), duty) if own else set()
+        if clash := sorted(together - alone):
+            others = ", ".join(f"{o.regime} {o.rule_key}" for o in plan.obligations if o is not duty)
+            return (f"one letter cannot satisfy {duty.regime} {duty.rule_key} together with {others}: it would fail "
+                    f"{', '.join(clash)}; each law's own letter is sent instead")
+    return None
 
 
 def _audit_refusals(session: Session, incident: Incident, refused: list[tuple[list[Obligation], str]],
@@ -184,7 +221,8 @@ def redraft(session: Session, notice_id: str, *, actor: str) -> bool:
         raise NoticeError(f"notice {notice_id} is already being delivered; it cannot change now")
     incident = session.get(Incident, notice.incident_id)
     assert incident is not None
-    plans, refused = plan_notices(session, incident, load_facts(incident), obligations_of(session, notice_id))
+    plans, refused = plan_notices(session, incident, load_facts(incident), obligations_of(session, notice_id),
+                                  as_one=True)
     if refused or len(plans) != 1:
         raise NoticeError(f"notice {notice_id} cannot be redrafted: {'; '.join(why for _, why in refused)}")
     d = plans[0]
@@ -215,7 +253,7 @@ def refresh_notices(session: Session, incident: Incident, *, actor: str) -> list
         obligations = [o for o in obligations_of(session, notice.id) if o.required]
         if not obligations:
             continue  # no longer owed: the outbox refuses it
-        plans, refused = plan_notices(session, incident, facts, obligations)
+        plans, refused = plan_notices(session, incident, facts, obligations, as_one=True)
         if refused or len(plans) != 1:
             continue
         plan = plans[0]

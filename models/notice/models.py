@@ -61,12 +61,13 @@ class NoticeVariant(Base):
 
 
 class NoticeObligation(Base):
-    """Which obligations a notice discharges (each obligation is discharged by at most one notice)."""
+    """Which obligations a notice discharges. A duty to people may be discharged by several notices, each person
+    receiving exactly one of them (see :mod:`models.notice.grouping`); any other duty by one."""
 
     __tablename__ = "notice_obligations"
 
     notice_id: Mapped[str] = mapped_column(ForeignKey("notices.id"), primary_key=True)
-    obligation_id: Mapped[int] = mapped_column(ForeignKey("obligations.id"), primary_key=True, unique=True)
+    obligation_id: Mapped[int] = mapped_column(ForeignKey("obligations.id"), primary_key=True)
 
 
 class Approval(Base):

@@ -7,6 +7,7 @@ part). A notice with a failed rule cannot be approved; what text cannot show is 
 
 from __future__ import annotations
 
+from breachclock.models.notice.content import context_facts
 from breachclock.models.notice.drafting import variants_of
 from breachclock.models.notice.models import Notice, NoticeObligation
 from breachclock.models.notice.rules import rules_of
@@ -19,14 +20,7 @@ from sqlalchemy.orm import Session
 def notice_facts(notice: Notice, channel: str, elements: frozenset[str] | None = None) -> NoticeFacts:
     """What a notice's checks compare with, from its stored context (no personal data); ``elements``: one
     person's own exposed elements, for their letter (default: the notice's)."""
-    c = notice.context
-    counts = {n for n in [c.get("residents_count"), *(g.get("count") for g in c.get("counts_by_jurisdiction", []))]
-              if isinstance(n, int) and n > 0}
-    offer = c.get("credit_monitoring") or {}
-    return NoticeFacts(channel=channel, elements=frozenset(c.get("element_codes", [])) if elements is None else elements,
-                       residents_counts=tuple(sorted(counts)), summary=c.get("incident_summary"),
-                       breach_period=c.get("breach_period"), monitoring_months=offer.get("months"),
-                       monitoring_text=c.get("credit_monitoring_offer"), entity_contact=c.get("entity_contact"))
+    return context_facts(notice.context, channel, elements)
 
 
 def _obligations(session: Session, notice: Notice) -> list[Obligation]:

@@ -42,15 +42,24 @@ class Progress:
         return self.total > 0 and self.done == self.total
 
 
-def progress(session: Session, obligation: Obligation, notice: Notice) -> Progress:
-    """The deliveries of an obligation's notice against everyone it must reach."""
+def notices_of(session: Session, obligation: Obligation) -> list[Notice]:
+    """The notices an obligation is given by: one, or for people several (a letter combining laws for those the
+    laws cover together, the law's own letter for the others; each person gets exactly one of them)."""
+    return list(session.scalars(select(Notice).join(NoticeObligation, NoticeObligation.notice_id == Notice.id)
+                                .where(NoticeObligation.obligation_id == obligation.id).order_by(Notice.id)))
+
+
+def progress(session: Session, obligation: Obligation, notices: list[Notice]) -> Progress:
+    """The deliveries of an obligation's notices against everyone it must reach."""
+    ids = [n.id for n in notices]
     statuses = dict(session.execute(select(Delivery.status, func.count()).where(
-        Delivery.notice_id == notice.id).group_by(Delivery.status)).all())
+        Delivery.notice_id.in_(ids)).group_by(Delivery.status)).all())
     done = statuses.get("sent", 0) + statuses.get("simulated", 0)
     total = sum(statuses.values())
     missing = not_queued = 0
-    if notice.audience == "individual":
-        need, reachable = covered_count(session, obligation, variants_of(session, notice.id))
+    if notices and notices[0].audience == "individual":
+        channels = {c for n in notices for c in variants_of(session, n.id)}
+        need, reachable = covered_count(session, obligation, channels)
         missing = need - reachable
         not_queued = max(reachable - total, 0)
         total = max(total, need)
@@ -68,14 +77,16 @@ def settle(session: Session, incident: Incident, *, actor: str) -> int:
     """
     met = 0
     exercise = bool(incident.facts.get("exercise"))
-    for obligation, notice in session.execute(
-        select(Obligation, Notice).join(NoticeObligation, NoticeObligation.obligation_id == Obligation.id)
-        .join(Notice, Notice.id == NoticeObligation.notice_id)
-        .where(Notice.incident_id == incident.id, Obligation.fulfilled_at.is_(None))).all():
-        p = progress(session, obligation, notice)
+    for obligation in session.scalars(
+        select(Obligation).where(Obligation.incident_id == incident.id, Obligation.fulfilled_at.is_(None),
+                                 Obligation.id.in_(select(NoticeObligation.obligation_id))).order_by(Obligation.id)):
+        notices = notices_of(session, obligation)
+        p = progress(session, obligation, notices)
         if not p.complete:
             continue
-        at = session.scalar(select(func.max(Delivery.sent_at)).where(Delivery.notice_id == notice.id))
+        notice = notices[0]
+        at = session.scalar(select(func.max(Delivery.sent_at)).where(Delivery.notice_id.in_([n.id for n in notices]),
+                                                                     Delivery.status.in_(("sent", "simulated"))))
         assert at is not None
         obligation.fulfilled_at = at
         obligation.fulfillment = ("simulated" if exercise else
@@ -83,7 +94,8 @@ def settle(session: Session, incident: Incident, *, actor: str) -> int:
         met += 1
         append_event(session, incident_id=incident.id, actor=actor, action="obligation_fulfilled",
                      reason=f"{obligation.regime} {obligation.rule_key} {obligation.fulfillment}",
-                     details={"obligation": obligation.id, "notice": notice.id, "at": at.isoformat(),
+                     details={"obligation": obligation.id, "notice": notice.id,
+                              "notices": [n.id for n in notices], "at": at.isoformat(),
                               "how": obligation.fulfillment,
                               "late_seconds": (at - obligation.due).total_seconds()
                               if obligation.due and at > obligation.due else 0})
@@ -103,19 +115,19 @@ def settle(session: Session, incident: Incident, *, actor: str) -> int:
 def reopen_incomplete(session: Session, incident: Incident, *, actor: str) -> int:
     """Reopen met individual-notice obligations that people imported since have not received (audited)."""
     reopened = 0
-    for obligation, notice in session.execute(
-        select(Obligation, Notice).join(NoticeObligation, NoticeObligation.obligation_id == Obligation.id)
-        .join(Notice, Notice.id == NoticeObligation.notice_id)
-        .where(Notice.incident_id == incident.id, Notice.audience == "individual",
-               Obligation.fulfilled_at.is_not(None))).all():
-        p = progress(session, obligation, notice)
+    for obligation in session.scalars(
+        select(Obligation).where(Obligation.incident_id == incident.id, Obligation.recipient_kind == "individual",
+                                 Obligation.fulfilled_at.is_not(None),
+                                 Obligation.id.in_(select(NoticeObligation.obligation_id))).order_by(Obligation.id)):
+        notices = notices_of(session, obligation)
+        p = progress(session, obligation, notices)
         if p.complete:
             continue
         obligation.fulfilled_at, obligation.fulfillment = None, None
         reopened += 1
         append_event(session, incident_id=incident.id, actor=actor, action="obligation_reopened",
                      reason=f"{p.total - p.done} covered people have not received the notice (imported later)",
-                     details={"obligation": obligation.id, "notice": notice.id})
+                     details={"obligation": obligation.id, "notices": [n.id for n in notices]})
     return reopened
 
 
@@ -150,12 +162,11 @@ def obligation_state(session: Session, obligation: Obligation, now: datetime) ->
             out["on_time"], out["late_seconds"] = late <= 0, max(late, 0)
     elif target is not None and obligation.required:
         out["late_seconds"] = max((now - target).total_seconds(), 0) or None
-    link = session.scalar(select(NoticeObligation.notice_id).where(NoticeObligation.obligation_id == obligation.id))
-    if link is not None:
-        notice = session.get(Notice, link)
-        assert notice is not None
-        p = progress(session, obligation, notice)
-        out["notice"] = link
+    notices = notices_of(session, obligation)
+    if notices:
+        p = progress(session, obligation, notices)
+        out["notice"] = notices[0].id
+        out["notices"] = [n.id for n in notices]
         out["progress"] = {"total": p.total, "done": p.done, "prepared": p.prepared, "pending": p.pending,
                            "failed": p.failed, "uncertain": p.uncertain, "without_contact": p.without_contact,
                            "not_queued": p.not_queued}

@@ -13,6 +13,7 @@ from breachclock.models.base import utcnow
 from breachclock.models.incident.models import Incident
 from breachclock.models.notice import recipients
 from breachclock.models.notice.drafting import obligations_of, variants_of
+from breachclock.models.notice.grouping import LetterRouter
 from breachclock.models.notice.models import Notice
 from breachclock.models.obligation.models import Obligation
 from breachclock.models.outbox.models import Delivery
@@ -33,24 +34,26 @@ def _scope_sql(scope: recipients.PeopleScope, marker: str, incident_id: str) -> 
     return (f"incident_id = {marker} AND data_set = {marker} AND ({' OR '.join(conditions)})", params)
 
 
-def covered_people(session: Session, obligation: Obligation) -> Iterator[tuple[int, list[str], bytes]]:
-    """(person id, channels, sealed fields) of every person a notice to people under ``obligation`` reaches."""
+def covered_people(session: Session, obligation: Obligation
+                   ) -> Iterator[tuple[int, list[str], bytes, str, frozenset[str]]]:
+    """(person id, channels, sealed fields, jurisdiction, elements) of every person ``obligation`` covers."""
     scope = recipients.people_scope(obligation)
     conn = session.connection()
     m = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     as_text = "" if conn.dialect.name == "sqlite" else "::text"
     where, params = _scope_sql(scope, m, obligation.incident_id)
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    cursor.execute(f"SELECT id, elements{as_text}, channels{as_text}, sealed FROM affected_people WHERE {where} "
-                   "ORDER BY id", params)
-    covered: dict[str, bool] = {}
+    cursor.execute(f"SELECT id, elements{as_text}, channels{as_text}, sealed, jurisdiction FROM affected_people "
+                   f"WHERE {where} ORDER BY id", params)
+    covered: dict[str, frozenset[str] | None] = {}
     try:
         while batch := cursor.fetchmany(10_000):
-            for pid, elements, channels, sealed in batch:
-                if (ok := covered.get(elements)) is None:
-                    ok = covered[elements] = scope.covers(frozenset(json.loads(elements)))
-                if ok:
-                    yield pid, json.loads(channels), bytes(sealed)
+            for pid, elements, channels, sealed, jurisdiction in batch:
+                if elements not in covered:
+                    parsed = frozenset(json.loads(elements))
+                    covered[elements] = parsed if scope.covers(parsed) else None
+                if (exposed := covered[elements]) is not None:
+                    yield pid, json.loads(channels), bytes(sealed), jurisdiction, exposed
     finally:
         cursor.close()
 
@@ -114,15 +117,20 @@ def queue(session: Session, incident: Incident, *, actor: str, notice_ids: Itera
             conn.exec_driver_sql(sql, rows)
             rows.clear()
 
+    router: LetterRouter | None = None
     for notice in session.scalars(select(Notice).where(Notice.id.in_(list(notice_ids))).order_by(Notice.id)):
         variants = variants_of(session, notice.id)
         if notice.audience == "individual":
+            router = router or LetterRouter(session, incident.id)
             pending = {pid: (did, ch) for did, pid, ch in session.execute(
                 select(Delivery.id, Delivery.person_id, Delivery.channel).where(
                     Delivery.notice_id == notice.id, Delivery.status == "pending"))}
             unreachable = 0
-            for obligation in obligations_of(session, notice.id):
-                for pid, person_channels, _sealed in covered_people(session, obligation):
+            # Everyone this notice's duties all cover, who is not to get another letter carrying them instead.
+            for obligation in obligations_of(session, notice.id)[:1]:
+                for pid, person_channels, _sealed, where, exposed in covered_people(session, obligation):
+                    if notice.id not in router.notices_for(notice.data_set, where, exposed):
+                        continue
                     channel = recipients.person_channel(person_channels, variants)
                     if channel is None:
                         unreachable += 1

@@ -35,7 +35,7 @@ FACTS = NoticeFacts(channel="postal", elements=frozenset({"name", "ssn", "driver
 def compliant_text(rule: ContentRule) -> str:
     parts = [*rule.phrases] if rule.must == "include" else []
     parts += rule.any_of[:1]
-    parts += [FACTS.breach_period or "", FACTS.monitoring_text or "", FACTS.entity_contact or ""]
+    parts += [FACTS.breach_period or "", FACTS.monitoring_text or "", FACTS.entity_contact or "", FACTS.summary or ""]
     return "\n".join(parts)
 
 
@@ -66,6 +66,10 @@ def test_each_required_element_passes_when_present_and_is_caught_when_missing(re
         assert check(regime, rule, text.replace(FACTS.monitoring_text or "", ""), FACTS).passed is False  # type: ignore[union-attr]
     if rule.fact == "breach_period":
         assert check(regime, rule, text.replace(FACTS.breach_period or "", ""), FACTS).passed is False  # type: ignore[union-attr]
+    if rule.fact == "nature":  # what happened, in the incident's own words
+        assert check(regime, rule, text.replace(FACTS.summary or "", ""), FACTS).passed is False  # type: ignore[union-attr]
+        no_summary = NoticeFacts(**{**FACTS.__dict__, "summary": None})
+        assert check(regime, rule, text, no_summary).passed is False  # type: ignore[union-attr]
     if rule.fact == "toll_free_number":
         no_number = NoticeFacts(**{**FACTS.__dict__, "entity_contact": "privacy@example.test"})
         assert check(regime, rule, text, no_number).passed is False  # type: ignore[union-attr]

@@ -1,0 +1,69 @@
+"""One letter per person: which notices to people each person receives.
+
+A person is covered by every individual-notice duty whose law reaches where they live and whose definition
+covers what of theirs was exposed (a Californian whose health records were exposed: California's law and
+HIPAA). Drafting gives each distinct set of duties that covers people one notice, whose letter must satisfy
+every rule of the set (:func:`letter_sets`); where one letter cannot (Massachusetts forbids describing what
+happened, which HIPAA requires) drafting splits the set and says why. Sending routes each person to the fewest
+notices that together carry each of their duties exactly once (:class:`LetterRouter`), so every person gets one
+letter per channel unless the laws conflict, and each duty still knows which deliveries met it.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from breachclock.models.notice import recipients
+from breachclock.models.notice.models import Notice, NoticeObligation
+from breachclock.models.obligation.models import Obligation
+from breachclock.playbooks.facts import IncidentFacts
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+
+def _covering(scopes: dict[int, recipients.PeopleScope], data_set: str, jurisdiction: str,
+              elements: frozenset[str]) -> frozenset[int]:
+    return frozenset(oid for oid, s in scopes.items()
+                     if s.data_set == data_set and s.matches(jurisdiction) and s.covers(elements))
+
+
+def letter_sets(facts: IncidentFacts, obligations: list[Obligation]) -> dict[frozenset[int], int]:
+    """Each distinct set of these individual-notice duties that covers the same people, with how many people."""
+    scopes = {o.id: recipients.people_scope(o) for o in obligations}
+    sets: dict[frozenset[int], int] = {}
+    for group in facts.groups():
+        if group.count and (ids := _covering(scopes, group.data_set, group.jurisdiction, frozenset(group.elements))):
+            sets[ids] = sets.get(ids, 0) + group.count
+    return sets
+
+
+class LetterRouter:
+    """Which of an incident's notices to people a person receives, from where they live and what was exposed.
+
+    Each person gets the notices whose duties they are all covered by, largest set first, never a duty twice:
+    the merged letter where one was drafted for their set of duties, the separate letters otherwise.
+    """
+
+    def __init__(self, session: Session, incident_id: str) -> None:
+        links = session.execute(select(Notice.id, Obligation).join(
+            NoticeObligation, NoticeObligation.notice_id == Notice.id).join(
+            Obligation, Obligation.id == NoticeObligation.obligation_id).where(
+            Notice.incident_id == incident_id, Notice.audience == "individual")).all()
+        sets: dict[str, set[int]] = {}
+        self._scopes: dict[int, recipients.PeopleScope] = {}
+        for notice_id, obligation in links:
+            sets.setdefault(notice_id, set()).add(obligation.id)
+            if obligation.id not in self._scopes:
+                self._scopes[obligation.id] = recipients.people_scope(obligation)
+        self._notices = sorted(((frozenset(s), n) for n, s in sets.items()), key=lambda p: (-len(p[0]), p[1]))
+        self.notices_for = lru_cache(maxsize=4096)(self._notices_for)
+
+    def _notices_for(self, data_set: str, jurisdiction: str, elements: frozenset[str]) -> frozenset[str]:
+        duties = _covering(self._scopes, data_set, jurisdiction, elements)
+        given: set[int] = set()
+        chosen = []
+        for duty_set, notice_id in self._notices:
+            if duty_set <= duties and not duty_set & given:
+                chosen.append(notice_id)
+                given |= duty_set
+        return frozenset(chosen)
