@@ -94,9 +94,29 @@ def draft_notices(session: Session, incident: Incident, *, actor: str, contracts
              .order_by(Obligation.id))
     if contracts_only:
         query = query.where(Obligation.regime.like("CONTRACT:%"))
-    plans, refused = plan_notices(session, incident, facts, list(session.scalars(query)))
+    obligations = list(session.scalars(query))
+    drafted_sets: set[frozenset[int]] = set()
+    if not contracts_only:
+        # Notices to people follow the sets of duties people share, so a duty that already has a notice may
+        # still need one combined with a newer duty, or its own, for people recorded since.
+        given = session.execute(select(NoticeObligation.notice_id, Obligation).join(
+            Obligation, Obligation.id == NoticeObligation.obligation_id).join(
+            Notice, Notice.id == NoticeObligation.notice_id).where(
+            Notice.incident_id == incident.id, Notice.audience == "individual")).all()
+        by_notice: dict[str, set[int]] = {}
+        for notice_id, o in given:
+            by_notice.setdefault(notice_id, set()).add(o.id)
+        drafted_sets = {frozenset(ids) for ids in by_notice.values()}
+        obligations += list({o.id: o for _, o in given if o.required}.values())
+        # A set found once not to fit in one letter is not tried again (its laws' own letters exist).
+        drafted_sets |= {frozenset(e.details["obligations"]) for e in session.scalars(select(AuditEvent).where(
+            AuditEvent.incident_id == incident.id, AuditEvent.action == "letters_not_combined"))}
+    plans, refused = plan_notices(session, incident, facts, obligations)
+    planned_alone = {d.obligations[0].id for d in plans if len(d.obligations) == 1} | {
+        next(iter(ids)) for ids in drafted_sets if len(ids) == 1}
+    plans = [d for d in plans if d.audience != "individual"
+             or frozenset(o.id for o in d.obligations) not in drafted_sets]
     report = DraftReport()
-    planned_alone = {d.obligations[0].id for d in plans if len(d.obligations) == 1}
     while plans:
         d = plans.pop(0)
         try:
