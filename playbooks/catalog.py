@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import yaml
 from breachclock.playbooks.schema import ObligationRule, Regime, RegimeVersion, ResponsePlaybook
@@ -39,10 +39,14 @@ def read_yaml(path: Path) -> object:
 @cache
 def _vocabulary() -> dict[str, dict[str, str]]:
     raw = _read_yaml(PLAYBOOKS_DIR / "data_elements.yaml")
-    elements, plain = dict(raw["elements"]), dict(raw["plain"])
-    if set(elements) != set(plain):
-        raise CatalogError(f"data_elements.yaml: plain words missing or extra for {sorted(set(elements) ^ set(plain))}")
-    return {"elements": elements, "plain": plain}
+    elements, plain, french = dict(raw["elements"]), dict(raw["plain"]), dict(raw.get("plain_fr", {}))
+    for words in (plain, french):
+        if set(elements) != set(words):
+            raise CatalogError(f"data_elements.yaml: plain words missing or extra for {sorted(set(elements) ^ set(words))}")
+    local = {country: dict(words) for country, words in (raw.get("plain_local") or {}).items()}
+    if unknown := {c for words in local.values() for c in words} - set(elements):
+        raise CatalogError(f"data_elements.yaml: plain_local names unknown elements {sorted(unknown)}")
+    return {"elements": elements, "plain": plain, "fr": french, "local": local}  # type: ignore[dict-item]
 
 
 def data_elements() -> dict[str, str]:
@@ -50,9 +54,17 @@ def data_elements() -> dict[str, str]:
     return _vocabulary()["elements"]
 
 
-def plain_element(code: str) -> str:
-    """How a notice to a person names an element ("Social Security number")."""
-    return _vocabulary()["plain"][code]
+def plain_element(code: str, where: str | None = None, language: str = "en") -> str:
+    """How a notice to a person names an element ("Social Security number"; in Canada "Social Insurance Number";
+    in French "numéro d'assurance sociale")."""
+    vocabulary = _vocabulary()
+    if language == "fr":
+        return vocabulary["fr"][code]
+    local: dict[str, dict[str, str]] = vocabulary["local"]  # type: ignore[assignment]
+    for key in filter(None, [where, where.split("-", 1)[0] if where else None]):
+        if code in local.get(key, {}):
+            return local[key][code]
+    return vocabulary["plain"][code]
 
 
 def _load_dir(directory: Path, model: type[M]) -> dict[str, M]:
@@ -103,8 +115,8 @@ def guidance(jurisdiction: str, elements: set[str] | frozenset[str]) -> tuple[li
 
     ([], []) when the data has no guidance for that country (its notices then need their own template).
     """
-    country = _guidance().get(jurisdiction.split("-", 1)[0])
-    if country is None:
+    country = local_guidance(jurisdiction)
+    if not country:
         return [], []
     element_steps: dict[str, str] = country.get("element_steps", {})  # type: ignore[assignment]
     steps = [element_steps[e] for e in sorted(elements) if e in element_steps]
@@ -114,6 +126,13 @@ def guidance(jurisdiction: str, elements: set[str] | frozenset[str]) -> tuple[li
         if set(group["when_elements"]) & set(elements):
             contacts += [dict(c) for c in group["contacts"] if dict(c) not in contacts]
     return steps, contacts
+
+
+def local_guidance(jurisdiction: str) -> dict[str, Any]:
+    """The guidance entry for where a person lives: their subdivision's (Quebec) if the data has one, else their
+    country's (or the entry the template jurisdiction names, such as ``EU``); {} when there is none."""
+    data = _guidance()
+    return dict(data.get(jurisdiction) or data.get(jurisdiction.split("-", 1)[0]) or {})  # type: ignore[arg-type]
 
 
 @cache

@@ -332,6 +332,9 @@ class IncidentFacts(_Strict):
         "(lawyers' duties to clients; with or without personal data).")
     risk: Risk = Field(default_factory=Risk)
     measures_taken: list[Annotated[str, Field(max_length=2000)]] = Field(default_factory=list, max_length=100)
+    likely_consequences: str | None = Field(
+        default=None, max_length=4000, description="The likely consequences of the breach for the people affected, "
+        "in plain words (GDPR and UK GDPR Art. 33(3)(c) and 34(2) ask notices to say them).")
     credit_monitoring: CreditMonitoring | None = None
     events: list[Event] = Field(default_factory=list, max_length=1000)
     playbook: str | None = Field(default=None, max_length=64)

@@ -37,10 +37,19 @@ def local_day(moment: datetime, tz: str) -> date:
     return moment.astimezone(ZoneInfo(tz)).date()
 
 
-def plain_elements(elements: Iterable[str]) -> list[str]:
-    """A person's exposed elements in plain words, in the vocabulary's order."""
+def plain_elements(elements: Iterable[str], where: str | None = None, language: str = "en") -> list[str]:
+    """A person's exposed elements in plain words, in the vocabulary's order (in the words of where they live)."""
     wanted = set(elements)
-    return [catalog.plain_element(code) for code in catalog.data_elements() if code in wanted]
+    return [catalog.plain_element(code, where, language) for code in catalog.data_elements() if code in wanted]
+
+
+_MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+              "novembre", "décembre")
+
+
+def date_words_fr(day: date) -> str:
+    """'2 mars 2026' (« 1er » for the first of the month)."""
+    return f"{'1er' if day.day == 1 else day.day} {_MONTHS_FR[day.month - 1]} {day.year}"
 
 
 def person_content(jurisdiction: str, elements: Iterable[str]) -> dict[str, Any]:
@@ -48,7 +57,29 @@ def person_content(jurisdiction: str, elements: Iterable[str]) -> dict[str, Any]
     the steps and agencies that fit them."""
     elements = frozenset(elements)
     steps, agencies = catalog.guidance(jurisdiction, elements)
-    return {"data_elements": plain_elements(elements), "steps_for_individuals": steps, "cra_contacts": agencies}
+    language = str(catalog.local_guidance(jurisdiction).get("language", "en"))
+    return {"data_elements": plain_elements(elements, jurisdiction, language), "steps_for_individuals": steps,
+            "cra_contacts": agencies}
+
+
+def local_content(jurisdiction: str, facts: IncidentFacts) -> dict[str, Any]:
+    """What a letter abroad says that a US letter does not: the authority people may complain to, the letter's
+    language, and its dates and offer in that language."""
+    entry = catalog.local_guidance(jurisdiction)
+    out: dict[str, Any] = {"authority": entry.get("authority"), "language": entry.get("language", "en")}
+    if out["language"] == "fr":
+        tz = facts.entity.timezone
+        out["discovered_at_fr"] = date_words_fr(local_day(facts.discovered_at, tz))
+        out["notice_date_fr"] = date_words_fr(local_day(utcnow(), tz))
+        if offer := facts.credit_monitoring:
+            default = type(offer).model_fields["service"].default
+            service = "surveillance du crédit et protection contre le vol d'identité" if offer.service == default \
+                else offer.service
+            out["credit_monitoring_offer_fr"] = (
+                f"Nous vous offrons gratuitement {offer.months} mois de {service} par l'entremise de {offer.provider}."
+                + (f" Pour vous inscrire : {offer.enrollment}." if offer.enrollment else "")
+                + (f" Inscrivez-vous au plus tard le {date_words_fr(offer.enroll_by)}." if offer.enroll_by else ""))
+    return out
 
 
 def _base_context(incident: Incident, facts: IncidentFacts) -> dict[str, Any]:
@@ -66,6 +97,7 @@ def _base_context(incident: Incident, facts: IncidentFacts) -> dict[str, Any]:
         "discovered_at": date_words(local_day(facts.discovered_at, tz)),
         "breach_period": period,
         "measures_taken": facts.measures_taken,
+        "likely_consequences": facts.likely_consequences,
         "law_enforcement_delayed": bool(incident.holds),
         "notice_date": date_words(local_day(utcnow(), tz)),
         "credit_monitoring": facts.credit_monitoring.model_dump(mode="json") if facts.credit_monitoring else None,
@@ -226,7 +258,9 @@ def _individual_plan(base: dict[str, Any], facts: IncidentFacts, group: list[Obl
     where = _template_jurisdiction(facts, primary)
     if where is None:
         return "people of unknown residency get the letter of the entity's home country: set entity.country in the incident"
-    ctx = {**base, **person_content(where or primary.jurisdiction, elements), "recipient_name": SAMPLE_RECIPIENT,
+    ctx = {**base, **person_content(where or primary.jurisdiction, elements),
+           **local_content(where or primary.jurisdiction, facts),
+           "recipient_name": SAMPLE_RECIPIENT,
            "element_codes": sorted(elements), **omissions(group),
            "regime_citation": "; ".join(dict.fromkeys(o.citation for o in group)), "jurisdiction": primary.jurisdiction,
            "jurisdiction_name": jurisdiction_name(primary.jurisdiction) or primary.jurisdiction,

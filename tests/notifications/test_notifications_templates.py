@@ -181,12 +181,21 @@ def test_us_individual_notice_has_the_headings(channel: str) -> None:
     assert all(h in rendered.text for h in CA_HEADINGS)
 
 
-@pytest.mark.parametrize("jurisdiction", ["GB", "CA-QC", "DE", "EU", "JP"])
+@pytest.mark.parametrize("jurisdiction", ["DE", "JP", "BR"])
 def test_residents_abroad_never_get_the_us_letter(jurisdiction: str) -> None:
-    # US advice (credit bureaus, the FTC, "your state attorney general") is wrong abroad: no template, no letter.
+    # US advice (credit bureaus, the FTC, "your state attorney general") is wrong abroad: no template, no letter
+    # (EU residents' duties are drafted under the EU's letter, template jurisdiction EU, never per country).
     for channel in ("email", "postal"):
         with pytest.raises(NoticeTemplateNotFound):
             render_notice("individual", channel, jurisdiction, notice_context(jurisdiction=jurisdiction))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("jurisdiction", ["GB", "EU", "CA", "CA-QC", "AU"])
+def test_residents_abroad_get_their_own_letter_without_us_advice(jurisdiction: str) -> None:
+    for channel in ("email", "postal"):
+        rendered = render_notice("individual", channel, jurisdiction, notice_context(jurisdiction=jurisdiction))  # type: ignore[arg-type]
+        assert rendered.template_name == f"individual/{jurisdiction}.{channel}.txt"
+        assert "Federal Trade Commission" not in rendered.text and "attorney general" not in rendered.text.casefold()
 
 
 def test_client_sms_is_short_and_carries_no_personal_details() -> None:

@@ -1,0 +1,100 @@
+"""Residents abroad get the letter of where they live: the authority they may complain to, their country's
+words, no US agency; Quebec's in French (one letter under PIPEDA and Quebec's Act together). Asserted on what
+each recipient received at the (fake) provider."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pypdf
+import pytest
+from breachclock.models import Notice
+from breachclock.models.db import session_scope
+from breachclock.models.incident.service import open_incident
+from breachclock.models.incident.stages import STAGES, run_stage
+from breachclock.models.notice.approval import decide
+from breachclock.models.scoping.store import import_records
+from breachclock.notifications.config import NotificationSettings, build_channels
+from pydantic import SecretStr
+from sqlalchemy import select
+
+from tests.factories import finish_containment, sample_facts
+from tests.notifications.fakes import FakeSendGridServer
+
+PEOPLE = {"gb": ("GB", "London"), "de": ("DE", "Berlin"), "on": ("CA-ON", "Toronto"), "qc": ("CA-QC", "Montréal"),
+          "au": ("AU-NSW", "Sydney")}
+
+
+@pytest.fixture
+def sendgrid():  # type: ignore[no-untyped-def]
+    with FakeSendGridServer() as server:
+        yield server
+
+
+def _received(engine, home: Path, tmp_path: Path, sendgrid: FakeSendGridServer) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    with session_scope(engine) as s:
+        iid = open_incident(s, sample_facts(
+            affected={}, data_elements=["name", "ssn", "financial_account"],
+            summary="An attacker copied the client intake folder from a file server.",
+            likely_consequences="Someone could try to open accounts in your name or send you convincing scam messages.",
+            entity={"name": "Example LLP", "timezone": "America/New_York", "roles": ["data_owner"],
+                    "contact": "privacy@example-law.test, +1 212 555 0100"}),
+            source=b"t", playbook="lost_device", actor="tester").id
+    finish_containment(engine, iid)
+    extract = tmp_path / "people.csv"
+    # Each has an e-mail address and a postal address: the letter goes by whichever the law allows.
+    extract.write_text("first_name,last_name,email,address,city,postal_code,country,state,exposed\n" + "".join(
+        f"{key.upper()},Resident,{key}@example.test,1 High Street,{city},12345,{code.split('-')[0]},"
+        f"{code.split('-')[1] if '-' in code else ''},ssn;financial_account\n"
+        for key, (code, city) in PEOPLE.items()), encoding="utf-8")
+    with session_scope(engine) as s:
+        import_records(s, iid, extract, actor="tester", workers=1)
+    for stage in STAGES[:5]:
+        run_stage(stage, iid, engine=engine)
+    with session_scope(engine) as s:
+        for n in s.scalars(select(Notice).where(Notice.incident_id == iid)):
+            decide(s, n.id, counsel="Jane Counsel", approve=True)
+    assert run_stage("approval", iid, engine=engine).outcome == "done"
+    settings = NotificationSettings(channel_backend="live", sendgrid_api_key=SecretStr("SG.fake-key"),
+                                    sendgrid_host=sendgrid.url, email_from="privacy@example-law.test",
+                                    postal_sender_block="Example LLP\n1 Main St\nNew York NY 10001",
+                                    postal_outbox_dir=home / "letters", provider_timeout_seconds=2)
+    result = run_stage("notification", iid, engine=engine,
+                       channels=build_channels(settings, channels=["email", "postal", "filing"]))
+    assert "0 failed" in result.message, result.message
+    out: dict[str, list[str]] = {}
+    for request in sendgrid.accepted:
+        mail = request.json()
+        text = next(c["value"] for c in mail["content"] if c["type"] == "text/plain")
+        out.setdefault(mail["personalizations"][0]["to"][0]["email"].split("@")[0], []).append(
+            mail["subject"] + "\n" + text)
+    for pdf in (home / "letters").glob("*.pdf"):  # letters: whose is in the address block
+        text = " ".join(" ".join((page.extract_text() or "").split()) for page in pypdf.PdfReader(pdf).pages)
+        for key in PEOPLE:
+            if f"{key.upper()} Resident" in text:
+                out.setdefault(key, []).append(text)
+    return out
+
+
+def test_each_resident_abroad_gets_one_letter_of_their_country(engine, home, tmp_path, sendgrid) -> None:
+    received = _received(engine, home, tmp_path, sendgrid)
+    letters = {key: received.get(key, []) for key in PEOPLE}
+    assert all(len(v) == 1 for v in letters.values()), {k: len(v) for k, v in letters.items()}
+    gb, de, on, qc, au = (letters[k][0] for k in PEOPLE)
+    for text in (gb, de, on, qc, au):
+        assert "Federal Trade Commission" not in text and "attorney general" not in text.casefold()
+        assert "Social Security" not in text and "Equifax Information Services LLC" not in text
+    for text in (gb, de, on, au):  # GDPR Art. 34(2) / 33(3)(c): the likely consequences; the contact point
+        assert "Someone could try to open accounts in your name" in text and "privacy@example-law.test" in text
+        assert "An attacker copied the client intake folder" in text
+    assert "What This May Mean for You" in gb and "What This May Mean for You" in de
+    assert "Information Commissioner's Office" in gb and "National Insurance number" in gb
+    assert "0303 123 1113" in gb
+    assert "data protection supervisory authority of the country where you live" in de
+    assert "Office of the Privacy Commissioner of Canada" in on and "Social Insurance Number" in on
+    assert "make a complaint to us" in on  # PIPEDA's internal complaint process
+    assert "Office of the Australian Information Commissioner" in au
+    # Quebec: in French, naming the Commission d'accès à l'information
+    assert "Commission d'accès à l'information du Québec" in qc and "numéro d'assurance sociale" in qc
+    assert "Ce qui s'est passé" in qc and "Nous vous offrons gratuitement 24 mois" in qc
+    assert "Dear" not in qc and "QC Resident" in qc
