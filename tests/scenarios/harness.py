@@ -289,12 +289,14 @@ class Scenario:
 def involved_section(text: str) -> str:
     """The 'What Information Was Involved' part of a letter to a person."""
     start = text.index("What Information Was Involved")
-    end = text.index("What We Are Doing", start)
+    end = min(i for i in (text.find("What This May Mean for You", start), text.find("What We Are Doing", start))
+              if i > 0)
     return text[start:end]
 
 
-def plain(element: str) -> str:
-    return catalog.plain_element(element)
+def plain(element: str, where: str | None = None) -> str:
+    """How a letter to a person of ``where`` names an element (a UK letter: "National Insurance number")."""
+    return catalog.plain_element(element, where)
 
 
 def counts_by_jurisdiction(people: list[Person], received: dict[int, list[Received]]) -> Counter[str]:
