@@ -1,0 +1,87 @@
+"""Review batch b2 (December 2026): Tennessee, Virginia, Washington, Wisconsin, West Virginia, Wyoming, Guam,
+Puerto Rico and the U.S. Virgin Islands.
+
+Every test keeps a short quote of the law (or of the authoritative summary the fix rests on) next to the fact it
+implies. The small helpers are copied from ``test_law_review_2026.py`` (tests do not import each other).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from breachclock.playbooks.catalog import regimes
+from breachclock.playbooks.engine import Decision, evaluate
+from breachclock.playbooks.facts import IncidentFacts
+from breachclock.playbooks.schema import delay_rule
+
+REVIEWED = date(2026, 12, 3)
+
+
+def version(regime_id: str, day: date):
+    found = regimes()[regime_id].version_on(day)
+    assert found is not None, f"{regime_id}: no version in force on {day}"
+    return found
+
+
+def covers(regime_id: str, day: date, *elements: str) -> bool:
+    return version(regime_id, day).personal_information.covers(frozenset(elements))
+
+
+def rule(regime_id: str, day: date, key: str):
+    rules = {o.key: o for o in version(regime_id, day).obligations}
+    assert key in rules, f"{regime_id} on {day}: no rule {key!r}"
+    return rules[key]
+
+
+def facts(discovered: datetime, affected: dict[str, int], elements: list[str], **extra: Any) -> IncidentFacts:
+    base: dict[str, Any] = {
+        "title": "Review incident",
+        "entity": {"name": "Acme", "timezone": str(discovered.tzinfo)},
+        "discovered_at": discovered.isoformat(),
+        "data_elements": elements,
+        "affected": affected,
+    }
+    base.update(extra)
+    return IncidentFacts.model_validate(base)
+
+
+def decide(f: IncidentFacts, regime_id: str, key: str, as_of: datetime) -> Decision:
+    (d,) = [d for d in evaluate(f, as_of=as_of, regimes=[regimes()[regime_id]]) if d.rule_key == key]
+    return d
+
+
+def hold(start: datetime, end: datetime, **extra: Any) -> dict[str, Any]:
+    return {"type": "law_enforcement_delay", "at": start.isoformat(), "end": end.isoformat(), **extra}
+
+
+# --- Tennessee: § 47-18-2107(d) as amended by SB 2005 (2016) and SB 547 (2017) -----------------------------
+
+
+@pytest.mark.parametrize("day", [date(2016, 7, 1), date(2017, 4, 4), date(2026, 6, 1)])
+def test_tennessee_law_enforcement_delay_gives_45_days_after_release(day):
+    # "even then, notice must be made within 45 days after law enforcement determines that notification will no
+    # longer compromise an investigation" (Orrick on SB 2005); SB 547: "an additional 45 days may be taken"
+    v = version("US-TN", day)
+    for key in ("individuals", "data_owner"):
+        d = delay_rule(v, rule("US-TN", day, key))
+        assert (d.effect, d.unit, d.amount, d.keep_original) == ("fresh_period", "days", 45, False)
+
+
+def test_tennessee_law_enforcement_release_starts_a_fresh_45_days():
+    tz = ZoneInfo("America/Chicago")
+    found = datetime(2026, 3, 2, 9, tzinfo=tz)
+    f = facts(found, {"US-TN": 10}, ["name", "ssn"],
+              events=[hold(datetime(2026, 3, 12, 9, tzinfo=tz), datetime(2026, 4, 30, 9, tzinfo=tz))])
+    d = decide(f, "US-TN", "individuals", datetime(2026, 5, 1, tzinfo=tz))
+    # "no later than forty-five (45) days" after the agency's determination of 2026-04-30, not the days left over
+    assert d.required and d.due_date == date(2026, 6, 14)
+
+
+def test_tennessee_original_act_has_no_fixed_days():
+    # 2005 text (2010 code): "in the most expedient time possible and without unreasonable delay"
+    clock = rule("US-TN", date(2010, 1, 1), "individuals").clocks[0]
+    assert clock.unit == "none" and clock.amount is None
+    assert version("US-TN", date(2010, 1, 1)).law_enforcement is None
