@@ -85,3 +85,38 @@ def test_tennessee_original_act_has_no_fixed_days():
     clock = rule("US-TN", date(2010, 1, 1), "individuals").clocks[0]
     assert clock.unit == "none" and clock.amount is None
     assert version("US-TN", date(2010, 1, 1)).law_enforcement is None
+
+
+# --- Puerto Rico: 10 L.P.R.A. §§ 4051, 4052 (Act 111-2005 as amended by Act 97-2008) -------------------------
+
+
+def test_puerto_rico_department_notice_is_not_extended_by_law_enforcement():
+    # § 4052: "Within a non-extendable term of ten (10) days after the violation of the system's security has been
+    # detected, the parties responsible shall inform the Department"
+    day = date(2026, 6, 1)
+    v = version("US-PR", day)
+    assert delay_rule(v, rule("US-PR", day, "daco")).effect == "none"
+    # the clients' notice takes "into consideration the need of law enforcement agencies"
+    assert delay_rule(v, rule("US-PR", day, "individuals")).effect == "toll"
+
+
+def test_puerto_rico_department_due_date_ignores_a_hold():
+    tz = ZoneInfo("America/Puerto_Rico")
+    found = datetime(2026, 3, 2, 9, tzinfo=tz)
+    f = facts(found, {"US-PR": 10}, ["name", "ssn"],
+              events=[hold(datetime(2026, 3, 3, 9, tzinfo=tz), datetime(2026, 4, 30, 9, tzinfo=tz), written=True)])
+    d = decide(f, "US-PR", "daco", datetime(2026, 3, 4, tzinfo=tz))
+    assert d.required and d.due_date == date(2026, 3, 12)
+
+
+@pytest.mark.parametrize("element", ["passport", "military_id", "government_id", "drivers_license"])
+def test_puerto_rico_other_official_identification(element):
+    # § 4051: "Driver's license number, voter's identification or other official identification"
+    assert covers("US-PR", date(2026, 6, 1), "name", element)
+
+
+def test_puerto_rico_version_starts_with_act_97_of_june_19_2008():
+    # § 4052 history: "Sept. 7, 2005, No. 111, § 3; June 19, 2008, No. 97, § 2"
+    v = version("US-PR", date(2008, 6, 19))
+    assert v.effective_from == date(2008, 6, 19) and v.reviewed_on == REVIEWED
+    assert regimes()["US-PR"].version_on(date(2008, 6, 18)) is None  # Act 111 text not modelled: counsel decides
