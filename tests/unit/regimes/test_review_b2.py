@@ -120,3 +120,25 @@ def test_puerto_rico_version_starts_with_act_97_of_june_19_2008():
     v = version("US-PR", date(2008, 6, 19))
     assert v.effective_from == date(2008, 6, 19) and v.reviewed_on == REVIEWED
     assert regimes()["US-PR"].version_on(date(2008, 6, 18)) is None  # Act 111 text not modelled: counsel decides
+
+
+# --- Wyoming: § 40-12-502(b) ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("day", [date(2010, 1, 1), date(2026, 6, 1)])
+def test_wyoming_only_a_written_law_enforcement_determination_delays_notice(day):
+    # § 40-12-502(b): "may be delayed if a law enforcement agency determines in writing"
+    v = version("US-WY", day)
+    d = delay_rule(v, rule("US-WY", day, "individuals"))
+    assert (d.effect, d.written_only) == ("toll", True)
+
+
+def test_wyoming_breach_definition_elements_exclude_address_and_telephone():
+    # § 6-3-901(b): "(i) Address; (ii) Telephone number; (iii) Social security number; ..." - the breach law's
+    # elements (tribal ID to ITIN in the Mintz summary) do not include address or telephone number
+    day = date(2026, 6, 1)
+    assert not covers("US-WY", day, "name", "address")
+    assert not covers("US-WY", day, "name", "phone")
+    for element in ("ssn", "tax_id", "biometric", "health_insurance"):
+        assert covers("US-WY", day, "name", element)
+    assert version("US-WY", day).reviewed_on == REVIEWED
