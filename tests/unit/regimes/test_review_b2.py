@@ -142,3 +142,31 @@ def test_wyoming_breach_definition_elements_exclude_address_and_telephone():
     for element in ("ssn", "tax_id", "biometric", "health_insurance"):
         assert covers("US-WY", day, "name", element)
     assert version("US-WY", day).reviewed_on == REVIEWED
+
+
+# --- West Virginia § 46A-2A-101(6) and Guam 9 GCA § 48.20: no 'other government ID' ----------------------------
+
+
+@pytest.mark.parametrize(("regime_id", "quote"), [
+    ("US-WV", "§ 46A-2A-101(6): driver's license number or state identification card number issued in lieu of a "
+              "driver's license"),
+    ("US-GU", "§ 48.20: driver's license number or Guam identification card number issued in lieu of a driver's "
+              "license"),
+])
+def test_state_id_in_lieu_of_a_licence_is_not_other_government_id(regime_id, quote):
+    day = date(2026, 6, 1)
+    assert not covers(regime_id, day, "name", "government_id"), quote
+    assert covers(regime_id, day, "name", "drivers_license"), quote
+    assert covers(regime_id, day, "name", "ssn")
+    assert covers(regime_id, day, "name", "payment_card", "access_code")
+    assert not covers(regime_id, day, "name", "payment_card")
+
+
+def test_west_virginia_encrypted_data_rule_and_review():
+    # § 46A-2A-102(b): notice "if encrypted information is accessed and acquired in an unencrypted form or if the
+    # security breach involves a person with access to the encryption key"
+    v = version("US-WV", date(2026, 6, 1))
+    assert v.encryption_safe_harbor.applies and v.encryption_safe_harbor.lost_if_key_compromised
+    assert v.reviewed_on == REVIEWED
+    # (c): the maintainer notifies the owner "as soon as practicable following discovery" (no fixed days)
+    assert rule("US-WV", date(2026, 6, 1), "data_owner").clocks[0].unit == "none"
