@@ -1,0 +1,76 @@
+"""December 2026 review, batch c1 (federal and international regimes): each fix tied to the words of the rule.
+
+Every test keeps a short quote of the law next to the fact it implies. Helpers are copied from
+``test_law_review_2026.py`` so that this file stands alone.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from breachclock.playbooks.catalog import regimes
+from breachclock.playbooks.engine import Decision, evaluate
+from breachclock.playbooks.facts import IncidentFacts
+
+NY = ZoneInfo("America/New_York")
+REVIEWED = date(2026, 12, 3)
+
+
+def version(regime_id: str, day: date):
+    found = regimes()[regime_id].version_on(day)
+    assert found is not None, f"{regime_id}: no version in force on {day}"
+    return found
+
+
+def rule(regime_id: str, day: date, key: str):
+    rules = {o.key: o for o in version(regime_id, day).obligations}
+    assert key in rules, f"{regime_id} on {day}: no rule {key!r}"
+    return rules[key]
+
+
+def facts(discovered: datetime, affected: dict[str, int], elements: list[str], **extra: Any) -> IncidentFacts:
+    base: dict[str, Any] = {
+        "title": "Review incident",
+        "entity": {"name": "Acme", "timezone": str(discovered.tzinfo)},
+        "discovered_at": discovered.isoformat(),
+        "data_elements": elements,
+        "affected": affected,
+    }
+    base.update(extra)
+    return IncidentFacts.model_validate(base)
+
+
+def decide(f: IncidentFacts, regime_id: str, key: str, as_of: datetime) -> Decision:
+    (d,) = [d for d in evaluate(f, as_of=as_of, regimes=[regimes()[regime_id]]) if d.rule_key == key]
+    return d
+
+
+# --- FTC Health Breach Notification Rule: § 318.4(c) law-enforcement delay ------------------------------------
+
+
+def _hbnr(day: datetime, **hold: Any) -> Decision:
+    start, end = day.replace(hour=12), day.replace(month=day.month + 2, hour=12)  # a 61-day hold
+    f = facts(day, {"US-NY": 20}, ["name", "medical"],
+              entity={"name": "Health App", "timezone": "America/New_York",
+                      "sectors": ["vendor_of_personal_health_records"]},
+              events=[{"type": "law_enforcement_delay", "at": start.isoformat(), "end": end.isoformat(),
+                       "agency": "FBI", **hold}])
+    return decide(f, "US-FED-FTC-HBNR", "individuals", end.replace(day=end.day + 1))
+
+
+@pytest.mark.parametrize("day", [datetime(2026, 3, 2, 10, tzinfo=NY), datetime(2015, 3, 2, 10, tzinfo=NY)])
+def test_hbnr_an_oral_law_enforcement_statement_delays_at_most_30_days(day):
+    # § 318.4(c) delays notice "in the same manner as provided under 45 CFR 164.528(a)(2)"; 164.528(a)(2)(ii)(C):
+    # "Limit the temporary suspension to no longer than 30 days from the date of the oral statement, unless a
+    # written statement pursuant to paragraph (a)(2)(i) of this section is submitted during that time."
+    v = version("US-FED-FTC-HBNR", day.date())
+    assert v.law_enforcement is not None
+    assert (v.law_enforcement.effect, v.law_enforcement.oral_limit_days) == ("toll", 30)
+    oral, written = _hbnr(day), _hbnr(day, written=True)
+    assert oral.required and written.required and oral.due is not None and written.due is not None
+    assert written.due - oral.due == timedelta(days=31)  # a 61-day hold, capped at 30
+    # 60 calendar days from discovery, plus at most 30 for an oral request
+    assert oral.due.date() == date(day.year, 5, 31)
