@@ -74,3 +74,39 @@ def test_hbnr_an_oral_law_enforcement_statement_delays_at_most_30_days(day):
     assert written.due - oral.due == timedelta(days=31)  # a 61-day hold, capped at 30
     # 60 calendar days from discovery, plus at most 30 for an oral request
     assert oral.due.date() == date(day.year, 5, 31)
+
+
+# --- EU GDPR: Art. 34(3)(a) excuses only the communication to data subjects ----------------------------------
+
+
+@pytest.mark.parametrize(("regime_id", "authority", "country"), [
+    ("EU-GDPR", "supervisory_authority", "DE"), ("UK-GDPR", "ico", "GB")])
+def test_gdpr_encryption_excuses_data_subjects_not_the_authority(regime_id, authority, country):
+    # Art. 34(3)(a): "The communication to the data subject referred to in paragraph 1 shall not be required if
+    # ... those that render the personal data unintelligible to any person who is not authorised to access it,
+    # such as encryption" - Art. 33(1) has no such exception: only "unlikely to result in a risk" excuses it.
+    tz = ZoneInfo("Europe/Berlin")
+    aware = datetime(2026, 3, 2, 10, tzinfo=tz)
+    f = facts(aware, {country: 50}, ["name", "email"], encrypted=True, encryption_key_compromised=False,
+              entity={"name": "Acme", "timezone": "Europe/Berlin", "roles": ["controller"]})
+    as_of = datetime(2026, 3, 3, tzinfo=tz)
+    assert decide(f, regime_id, authority, as_of).required is not False
+    assert decide(f, regime_id, "data_subjects", as_of).required is False
+    notes = version(regime_id, date(2026, 6, 1)).confidence_notes or ""
+    assert "engine limitation reported" not in notes
+
+
+def test_gdpr_eea_efta_start_is_noted():
+    # EFTA: the Joint Committee Decision incorporating the GDPR "entered into force on 20 July 2018" in Iceland,
+    # Liechtenstein and Norway; applying it from 2018-05-25 can only over-notify.
+    v = version("EU-GDPR", date(2018, 6, 1))
+    assert {"IS", "LI", "NO"} <= set(v.applies_to.residents_of)
+    assert "2018-07-20" in (v.confidence_notes or "")
+
+
+def test_uk_duaa_changed_pecr_not_article_33():
+    # ICO: "the Data Use and Access Act changes the reporting timescales for breach reports under PECR from 24
+    # hours to 72 hours" - the UK GDPR Art. 33 period stays "not later than 72 hours after having become aware".
+    ico = rule("UK-GDPR", date(2026, 6, 1), "ico").clocks[0]
+    assert (ico.start, ico.unit, ico.amount) == ("awareness", "hours", 72)
+    assert "PECR" in (version("UK-GDPR", date(2026, 6, 1)).confidence_notes or "")
