@@ -110,3 +110,37 @@ def test_uk_duaa_changed_pecr_not_article_33():
     ico = rule("UK-GDPR", date(2026, 6, 1), "ico").clocks[0]
     assert (ico.start, ico.unit, ico.amount) == ("awareness", "hours", 72)
     assert "PECR" in (version("UK-GDPR", date(2026, 6, 1)).confidence_notes or "")
+
+
+# --- Banking agencies' rule: 12 CFR 53.3 / 225.302 / 304.23 ---------------------------------------------------
+
+
+def test_bank_rule_36_hours_from_determination_and_compliance_date():
+    # "no later than 36 hours after the banking organization determines that a notification incident has
+    # occurred"; "Effective date: April 1, 2022; Compliance date: May 1, 2022."
+    v = version("US-FED-BANK", date(2022, 5, 1))
+    assert v.effective_from == date(2022, 5, 1) and v.reviewed_on == REVIEWED
+    (clock,) = rule("US-FED-BANK", date(2026, 6, 1), "primary_regulator").clocks
+    assert (clock.start, clock.unit, clock.amount) == ("determination", "hours", 36)
+    (sp,) = rule("US-FED-BANK", date(2026, 6, 1), "bank_customers").clocks
+    assert (sp.unit, sp.amount) == ("none", None)  # "as soon as possible": no fixed deadline
+
+
+# --- NYDFS: 23 NYCRR 500.17 ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("day", "quote"), [
+    (date(2020, 1, 1), "no later than 72 hours from a determination that a Cybersecurity Event has occurred"),
+    (date(2026, 6, 1), "no later than 72 hours after determining that a cybersecurity incident has occurred"),
+])
+def test_nydfs_72_hours_from_determination_in_both_texts(day, quote):
+    (clock,) = rule("US-NY-DFS", day, "superintendent").clocks
+    assert (clock.start, clock.unit, clock.amount) == ("determination", "hours", 72), quote
+    assert version("US-NY-DFS", day).reviewed_on == REVIEWED
+
+
+def test_nydfs_extortion_notices_only_from_the_2023_amendment():
+    # 500.17(c), added by the Second Amendment (500.17 applicable 30 days after the 2023-11-01 adoption)
+    old = {o.key for o in version("US-NY-DFS", date(2023, 11, 30)).obligations}
+    new = {o.key for o in version("US-NY-DFS", date(2023, 12, 1)).obligations}
+    assert "extortion_payment" not in old and {"extortion_payment", "extortion_payment_description"} <= new
