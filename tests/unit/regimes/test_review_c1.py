@@ -144,3 +144,18 @@ def test_nydfs_extortion_notices_only_from_the_2023_amendment():
     old = {o.key for o in version("US-NY-DFS", date(2023, 11, 30)).obligations}
     new = {o.key for o in version("US-NY-DFS", date(2023, 12, 1)).obligations}
     assert "extortion_payment" not in old and {"extortion_payment", "extortion_payment_description"} <= new
+
+
+# --- Versions not checked against primary text keep reviewed_on unset ------------------------------------------
+
+
+@pytest.mark.parametrize("regime_id", ["US-FED-CIRCIA", "US-FED-FTC-HBNR", "US-FED-FTC-SAFEGUARDS", "UK-GDPR",
+                                       "EU-GDPR"])
+def test_unread_versions_are_not_marked_reviewed(regime_id):
+    assert all(v.reviewed_on is None for v in regimes()[regime_id].versions)
+
+
+def test_circia_still_not_in_force_and_says_to_confirm():
+    # 6 U.S.C. 681b: the duties apply only once CISA's final rule takes effect; none was found.
+    (v,) = regimes()["US-FED-CIRCIA"].versions
+    assert v.status == "not_in_force" and "counsel must confirm" in (v.confidence_notes or "")
