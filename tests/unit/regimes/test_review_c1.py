@@ -96,6 +96,15 @@ def test_gdpr_encryption_excuses_data_subjects_not_the_authority(regime_id, auth
     assert "engine limitation reported" not in notes
 
 
+def test_eu_gdpr_reviewed_against_the_regulation():
+    # Art. 33(1): "not later than 72 hours after having become aware of it"; Art. 34(1): "without undue delay"
+    v = version("EU-GDPR", date(2026, 6, 1))
+    assert v.reviewed_on == REVIEWED
+    sa = rule("EU-GDPR", date(2026, 6, 1), "supervisory_authority").clocks[0]
+    ds = rule("EU-GDPR", date(2026, 6, 1), "data_subjects").clocks[0]
+    assert (sa.unit, sa.amount, ds.unit, ds.amount) == ("hours", 72, "none", None)
+
+
 def test_gdpr_eea_efta_start_is_noted():
     # EFTA: the Joint Committee Decision incorporating the GDPR "entered into force on 20 July 2018" in Iceland,
     # Liechtenstein and Norway; applying it from 2018-05-25 can only over-notify.
@@ -149,8 +158,7 @@ def test_nydfs_extortion_notices_only_from_the_2023_amendment():
 # --- Versions not checked against primary text keep reviewed_on unset ------------------------------------------
 
 
-@pytest.mark.parametrize("regime_id", ["US-FED-CIRCIA", "US-FED-FTC-HBNR", "US-FED-FTC-SAFEGUARDS", "UK-GDPR",
-                                       "EU-GDPR"])
+@pytest.mark.parametrize("regime_id", ["US-FED-CIRCIA", "US-FED-FTC-HBNR", "US-FED-FTC-SAFEGUARDS", "UK-GDPR"])
 def test_unread_versions_are_not_marked_reviewed(regime_id):
     assert all(v.reviewed_on is None for v in regimes()[regime_id].versions)
 
