@@ -48,7 +48,7 @@ def decide(f: IncidentFacts, regime_id: str, key: str, as_of: datetime) -> Decis
     return d
 
 
-# --- FTC Health Breach Notification Rule: § 318.4(c) law-enforcement delay ------------------------------------
+# --- FTC Health Breach Notification Rule: § 318.4 law-enforcement delay ----------------------------------------
 
 
 def _hbnr(day: datetime, **hold: Any) -> Decision:
@@ -63,7 +63,7 @@ def _hbnr(day: datetime, **hold: Any) -> Decision:
 
 @pytest.mark.parametrize("day", [datetime(2026, 3, 2, 10, tzinfo=NY), datetime(2015, 3, 2, 10, tzinfo=NY)])
 def test_hbnr_an_oral_law_enforcement_statement_delays_at_most_30_days(day):
-    # § 318.4(c) delays notice "in the same manner as provided under 45 CFR 164.528(a)(2)"; 164.528(a)(2)(ii)(C):
+    # § 318.4's law-enforcement exception applies 45 CFR 164.528(a)(2) (cross-reference recalled); (a)(2)(ii)(C):
     # "Limit the temporary suspension to no longer than 30 days from the date of the oral statement, unless a
     # written statement pursuant to paragraph (a)(2)(i) of this section is submitted during that time."
     v = version("US-FED-FTC-HBNR", day.date())
