@@ -62,3 +62,45 @@ def test_australia_clocks_stay_as_the_act_words_them():
         c = rule("AU-NDB", AU_DAY, key).clocks[0]
         assert (c.unit, c.amount) == ("none", None), key
     assert version("AU-NDB", AU_DAY).reviewed_on == date(2026, 12, 3)
+
+
+# --- Quebec: Act respecting the protection of personal information in the private sector, ss. 3.5-3.8 -------
+
+
+def test_quebec_regulation_applies_from_2022_12_29_not_2022_09_22():
+    # Regulation respecting confidentiality incidents (O.C. 1761-2022): "This Regulation comes into force on
+    # 29 December 2022"; ss. 3.5-3.8 of the Act took effect on 22 September 2022.
+    act_only, with_regulation = version("CA-QC", date(2022, 10, 1)), version("CA-QC", date(2022, 12, 29))
+    assert act_only.effective_from == date(2022, 9, 22)
+    assert act_only.effective_to == with_regulation.effective_from == date(2022, 12, 29)
+    assert "A-2.1, r. 3.1" not in act_only.citation
+    assert "A-2.1, r. 3.1" in with_regulation.citation
+    # no prescribed content or register retention before the Regulation
+    assert not rule("CA-QC", date(2022, 10, 1), "persons_concerned").content
+    assert act_only.risk_of_harm.record_years is None
+    assert with_regulation.risk_of_harm.record_years == 5
+    for day in (date(2022, 10, 1), date(2026, 6, 1)):
+        assert version("CA-QC", day).reviewed_on == date(2026, 12, 3)
+
+
+def test_quebec_notice_to_persons_follows_regulation_section_5():
+    # Regulation s. 5: "Notices to persons whose personal information is concerned by a confidentiality incident
+    # presenting a risk of serious injury ... must contain (1) a description of the personal information ...
+    # (6) the contact information where the person concerned may obtain more information about the incident."
+    content = rule("CA-QC", date(2026, 6, 1), "persons_concerned").content
+    assert len(content) == 6 and all("s. 5" in c for c in content)
+    assert "s. 4" not in " ".join(content)
+
+
+def test_quebec_promptly_governs_the_commission_notice_only():
+    # s. 3.5: "must promptly notify the Commission d'accès à l'information ... He must also notify any person whose
+    # personal information is concerned by the incident" - no fixed period for either, and "promptly" is not
+    # written of the notice to persons.
+    for day in (date(2022, 10, 1), date(2026, 6, 1)):
+        cai, persons = rule("CA-QC", day, "cai").clocks[0], rule("CA-QC", day, "persons_concerned").clocks[0]
+        assert "promptly notify the Commission" in cai.text
+        assert persons.text.startswith("it must also notify any person")
+        assert (cai.unit, persons.unit) == ("none", "none")
+        # s. 3.5, para. 3: persons need not be notified "so long as doing so could hamper an investigation"; the
+        # notice to the Commission has no such delay.
+        assert delay("CA-QC", day, "cai") == "none" and delay("CA-QC", day, "persons_concerned") == "toll"
