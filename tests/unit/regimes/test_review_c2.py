@@ -104,3 +104,31 @@ def test_quebec_promptly_governs_the_commission_notice_only():
         # s. 3.5, para. 3: persons need not be notified "so long as doing so could hamper an investigation"; the
         # notice to the Commission has no such delay.
         assert delay("CA-QC", day, "cai") == "none" and delay("CA-QC", day, "persons_concerned") == "toll"
+
+
+# --- Japan: APPI art. 26; PPC Enforcement Rules arts. 7-10 -------------------------------------------------
+
+
+def test_japan_rules_art_7_item_3_amended_from_2024_04_01():
+    # PPC Rules No. 5 of 2023 (施行日 令和六年四月一日): art. 7 item 3 now reads "不正の目的をもって行われたおそれがある
+    # 当該個人情報取扱事業者に対する行為による個人データ（当該個人情報取扱事業者が取得し、又は取得しようとしている個人情報であって、
+    # 個人データとして取り扱われることが予定されているものを含む。）の漏えい等" - personal information being acquired counts.
+    old, new = version("JP-APPI", date(2024, 3, 31)), version("JP-APPI", date(2024, 4, 1))
+    assert old.effective_to == new.effective_from == date(2024, 4, 1)
+    assert "No. 5 of 2023" in new.citation and "No. 5 of 2023" not in old.citation
+    assert "取得しようとしている" in (new.confidence_notes or "")
+    assert "trying to acquire" in (new.personal_information.notes or "")
+    assert "trying to acquire" not in (old.personal_information.notes or "")
+    # the duties themselves are the same in both versions
+    assert [o.key for o in old.obligations] == [o.key for o in new.obligations]
+
+
+def test_japan_final_report_30_days_and_more_than_1000():
+    # Rules art. 8(2): "当該事態を知った日から三十日以内（当該事態が前条第三号に定めるものである場合にあっては、六十日以内）";
+    # art. 7 item 4: "個人データに係る本人の数が千人を超える漏えい等" - the earlier 30 days is encoded, "more than" 1,000.
+    for day in (date(2023, 1, 1), date(2026, 6, 1)):
+        final = rule("JP-APPI", day, "ppc_final").clocks[0]
+        assert (final.start, final.unit, final.amount) == ("awareness", "days", 30)
+        t = rule("JP-APPI", day, "ppc_final_scale").threshold
+        assert t is not None and (t.op, t.value) == (">", 1000)
+        assert version("JP-APPI", day).reviewed_on == date(2026, 12, 3)
