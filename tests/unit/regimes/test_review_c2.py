@@ -132,3 +132,37 @@ def test_japan_final_report_30_days_and_more_than_1000():
         t = rule("JP-APPI", day, "ppc_final_scale").threshold
         assert t is not None and (t.op, t.value) == (">", 1000)
         assert version("JP-APPI", day).reviewed_on == date(2026, 12, 3)
+
+
+# --- Singapore: PDPA 2012, Part 6A -------------------------------------------------------------------------
+
+SG_DAY = date(2026, 6, 1)
+
+
+def test_singapore_intermediary_notice_is_from_reason_to_believe_not_credible_grounds():
+    # s 26C(3): "Where a data intermediary ... has reason to believe that a data breach has occurred ... (a) the data
+    # intermediary must, without undue delay, notify that other organisation of the occurrence of the data breach"
+    di = rule("SG-PDPA", SG_DAY, "data_intermediary")
+    assert "reason to believe" in di.clocks[0].text and "credible grounds" not in di.clocks[0].text
+    assert (di.roles, di.clocks[0].unit) == (["processor"], "none")
+
+
+def test_singapore_law_enforcement_bar_is_on_the_individuals_notice_only():
+    # s 26D(6): "An organisation must not notify any affected individual in accordance with subsection (2) if -
+    # (a) a prescribed law enforcement agency so instructs" - the Commission notice (s 26D(1)), the assessment
+    # (s 26C(2)) and the intermediary's notice (s 26C(3)(a)) carry no such bar.
+    assert delay("SG-PDPA", SG_DAY, "individuals") == "toll"
+    for key in ("assessment", "pdpc_significant_harm", "pdpc_significant_scale", "data_intermediary"):
+        assert delay("SG-PDPA", SG_DAY, key) == "none", key
+
+
+def test_singapore_commission_within_3_days_of_the_assessment():
+    # s 26D(1): "no later than 3 calendar days after the day the organisation makes that assessment";
+    # s 26B(3)(a): "affects not fewer than the prescribed number of affected individuals" (500).
+    for key in ("pdpc_significant_harm", "pdpc_significant_scale"):
+        c = rule("SG-PDPA", SG_DAY, key).clocks[0]
+        assert (c.start, c.unit, c.amount) == ("notifiability_assessed", "days", 3)
+        assert "makes that assessment" in c.text
+    t = rule("SG-PDPA", SG_DAY, "pdpc_significant_scale").threshold
+    assert t is not None and (t.op, t.value) == (">=", 500)
+    assert version("SG-PDPA", SG_DAY).reviewed_on == date(2026, 12, 3)
