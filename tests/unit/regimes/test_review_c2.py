@@ -166,3 +166,20 @@ def test_singapore_commission_within_3_days_of_the_assessment():
     t = rule("SG-PDPA", SG_DAY, "pdpc_significant_scale").threshold
     assert t is not None and (t.op, t.value) == (">=", 500)
     assert version("SG-PDPA", SG_DAY).reviewed_on == date(2026, 12, 3)
+
+
+# --- Canada: PIPEDA ss. 10.1-10.3 ---------------------------------------------------------------------------
+
+
+def test_pipeda_as_soon_as_feasible_and_no_law_enforcement_delay():
+    # s. 10.1(2), (6): "as soon as feasible after the organization determines that the breach has occurred";
+    # s. 10.1(3): "Unless otherwise prohibited by law, an organization shall notify an individual" - no fixed
+    # period and no law-enforcement delay.
+    day = date(2026, 6, 1)
+    for key in ("opc", "individuals"):
+        c = rule("CA-PIPEDA", day, key).clocks[0]
+        assert (c.start, c.unit, c.amount) == ("determination", "none", None)
+        assert delay("CA-PIPEDA", day, key) == "none"
+    assert "Unless otherwise prohibited by law" in (rule("CA-PIPEDA", day, "individuals").notes or "")
+    assert version("CA-PIPEDA", day).reviewed_on == date(2026, 12, 3)
+
