@@ -183,3 +183,24 @@ def test_pipeda_as_soon_as_feasible_and_no_law_enforcement_delay():
     assert "Unless otherwise prohibited by law" in (rule("CA-PIPEDA", day, "individuals").notes or "")
     assert version("CA-PIPEDA", day).reviewed_on == date(2026, 12, 3)
 
+
+# --- India: DPDP Rules 2025, Rule 7 -------------------------------------------------------------------------
+
+
+def test_india_initial_board_intimation_content():
+    # Rule 7(2)(a): "without delay, a description of the breach, including its nature, extent, timing and location
+    # of occurrence and the likely impact"
+    for day in (date(2026, 6, 1), date(2027, 6, 1)):
+        initial = rule("IN-DPDP", day, "board_initial")
+        assert initial.clocks[0].unit == "none"
+        assert any("likely impact" in c for c in initial.content)
+        assert any("timing and location" in c for c in initial.content)
+
+
+def test_india_commencement_keeps_the_earlier_of_13_and_14_may_2027():
+    # Rule 1: rules 3, 5-16, 22 and 23 come into force eighteen months after publication (notified 13 November
+    # 2025); sources differ on 13 or 14 May 2027, and the earlier day is kept so the duty never fails open.
+    notified, in_force = version("IN-DPDP", date(2027, 5, 12)), version("IN-DPDP", date(2027, 5, 13))
+    assert notified.status == "not_in_force" and in_force.status == "in_force"
+    assert in_force.reviewed_on == date(2026, 12, 3) and notified.reviewed_on is None
+    assert "14 May 2027" in (in_force.confidence_notes or "")
