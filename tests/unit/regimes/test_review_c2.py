@@ -204,3 +204,12 @@ def test_india_commencement_keeps_the_earlier_of_13_and_14_may_2027():
     assert notified.status == "not_in_force" and in_force.status == "in_force"
     assert in_force.reviewed_on == date(2026, 12, 3) and notified.reviewed_on is None
     assert "14 May 2027" in (in_force.confidence_notes or "")
+
+
+def test_quebec_commission_notice_content_from_2022_12_29():
+    # Regulation s. 3 (Division II, "Notice to the Commission"): the name of the body "and any Québec business
+    # number", the contact person, ... "the number of persons concerned by the incident and the number of those who
+    # reside in Québec" - not prescribed before the Regulation came into force.
+    content = " ".join(rule("CA-QC", date(2026, 6, 1), "cai").content)
+    assert "Québec business number" in content and "reside in Québec" in content
+    assert not rule("CA-QC", date(2022, 10, 1), "cai").content
