@@ -213,3 +213,11 @@ def test_quebec_commission_notice_content_from_2022_12_29():
     content = " ".join(rule("CA-QC", date(2026, 6, 1), "cai").content)
     assert "Québec business number" in content and "reside in Québec" in content
     assert not rule("CA-QC", date(2022, 10, 1), "cai").content
+
+
+def test_japan_individual_notice_content():
+    # Rules art. 10 (as summarised): notify "第八条第一項第一号、第二号、第四号、第五号及び第九号に定める事項" - overview, items
+    # of personal data, cause, secondary damage, other matters; not the number of persons or the PPC-only items.
+    for key in ("individuals", "individuals_scale"):
+        (content,) = rule("JP-APPI", date(2026, 6, 1), key).content
+        assert "items 1, 2, 4, 5 and 9" in content and "secondary damage" in content
