@@ -1,0 +1,61 @@
+"""Review batch b1 (December 2026): MT, NE, NJ, NV, NY, OH, OK, PA, SD.
+
+Each fix is tied to the words of the statute it comes from (quoted next to the assertion). Coverage questions go
+through ``PersonalInformation.covers``, the question the engine asks.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from breachclock.playbooks.catalog import regimes
+
+
+def version(regime_id: str, day: date):
+    found = regimes()[regime_id].version_on(day)
+    assert found is not None, f"{regime_id}: no version in force on {day}"
+    return found
+
+
+def covers(regime_id: str, day: date, *elements: str) -> bool:
+    return version(regime_id, day).personal_information.covers(frozenset(elements))
+
+
+def rule(regime_id: str, day: date, key: str):
+    rules = {o.key: o for o in version(regime_id, day).obligations}
+    assert key in rules, f"{regime_id} on {day}: no rule {key!r}"
+    return rules[key]
+
+
+ON = date(2026, 12, 3)
+
+
+# --- South Dakota: SDCL § 22-40-19(4) ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("element", ["passport", "military_id", "tax_id", "ip_pin", "government_id"])
+def test_south_dakota_any_government_identification_number_with_name(element):
+    # § 22-40-19(4)(b): "Driver license number or other unique identification number created or collected by a
+    # government body" - the vocabulary codes passport, military ID, taxpayer ID and IP PIN apart from government_id.
+    assert covers("US-SD", ON, "name", element)
+    assert not covers("US-SD", ON, element)  # (4) needs "a person's first name or first initial and last name"
+
+
+def test_south_dakota_health_information_includes_insurance_numbers():
+    # § 22-40-19(4)(e): "Health information as defined in 45 CFR 160.103" - which includes information relating to
+    # "the past, present, or future payment for the provision of health care".
+    assert covers("US-SD", ON, "name", "health_insurance")
+    assert covers("US-SD", ON, "name", "medical")
+
+
+def test_south_dakota_attorney_general_notice_has_no_fixed_period():
+    # § 22-40-20: "shall disclose to the attorney general by mail or electronic mail any breach of system security
+    # that exceeds two hundred fifty residents of this state" - no period is stated, so no due date is invented.
+    ag = rule("US-SD", ON, "attorney_general")
+    assert (ag.threshold.op, ag.threshold.value) == (">", 250)
+    assert all(c.unit == "none" for c in ag.clocks)
+    # "not later than sixty days from the discovery or notification of the breach of system security"
+    (clock,) = rule("US-SD", ON, "individuals").clocks
+    assert (clock.start, clock.unit, clock.amount) == ("discovery", "days", 60)
+    assert version("US-SD", ON).reviewed_on == ON
