@@ -59,3 +59,27 @@ def test_south_dakota_attorney_general_notice_has_no_fixed_period():
     (clock,) = rule("US-SD", ON, "individuals").clocks
     assert (clock.start, clock.unit, clock.amount) == ("discovery", "days", 60)
     assert version("US-SD", ON).reviewed_on == ON
+
+
+# --- Pennsylvania: Act 33 of 2024 (73 P.S. § 2303(c.1), (c.2); § 2305) -----------------------------------------
+
+
+def test_pennsylvania_attorney_general_more_than_500_concurrently():
+    # § 3(c.1): "When notice of the breach of the security of the system under this section must be given to more
+    # than 500 affected individuals in this Commonwealth, notice shall be made concurrently to the Office of
+    # Attorney General." (c.2): "An entity subject to the requirements of 40 Pa.C.S. Ch. 45 ... shall be exempt".
+    ag = rule("US-PA", ON, "attorney_general")
+    assert (ag.threshold.op, ag.threshold.value) == (">", 500)
+    assert not ag.threshold.holds(500) and ag.threshold.holds(501)
+    assert ag.clocks[0].relation == "same_time" and ag.excluded_sectors == ["insurance_licensee"]
+
+
+def test_pennsylvania_cra_notice_at_500_or_more_from_act_33():
+    # Summaries citing Act 33: "If the breach affected 500 or more individuals, the entity must report to the
+    # nationwide credit reporting agencies. The threshold ... was previously 1,000" (enrolled § 5 not read: the
+    # reading that does not miss a notice is kept).
+    cra = rule("US-PA", ON, "consumer_reporting_agencies")
+    assert cra.threshold.holds(500) and not cra.threshold.holds(499)
+    old = rule("US-PA", date(2024, 9, 25), "consumer_reporting_agencies")  # "more than 1,000 persons at one time"
+    assert (old.threshold.op, old.threshold.value) == (">", 1000)
+    assert version("US-PA", ON).reviewed_on == ON
