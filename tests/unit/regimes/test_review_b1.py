@@ -83,3 +83,17 @@ def test_pennsylvania_cra_notice_at_500_or_more_from_act_33():
     old = rule("US-PA", date(2024, 9, 25), "consumer_reporting_agencies")  # "more than 1,000 persons at one time"
     assert (old.threshold.op, old.threshold.value) == (">", 1000)
     assert version("US-PA", ON).reviewed_on == ON
+
+
+# --- Ohio: HB 104 (2006-02-17) and SB 126 (2007-03-30), R.C. 1349.19 ----------------------------------------------
+
+
+def test_ohio_hipaa_carve_out_only_from_sb_126():
+    # SB 126 (in effect 2007-03-30) "exempts ... 'covered entities' under ... HIPAA from the disclosure requirement";
+    # under HB 104 alone a covered entity owed every notice, including (G): "more than one thousand residents of
+    # this state ... shall notify, without unreasonable delay, all consumer reporting agencies".
+    before = rule("US-OH", date(2006, 6, 1), "consumer_reporting_agencies")
+    assert "hipaa_covered_entity" not in before.excluded_sectors
+    assert (before.threshold.op, before.threshold.value) == (">", 1000)
+    after = rule("US-OH", date(2007, 3, 30), "consumer_reporting_agencies")
+    assert after.excluded_sectors == ["hipaa_covered_entity"]
