@@ -97,3 +97,20 @@ def test_ohio_hipaa_carve_out_only_from_sb_126():
     assert (before.threshold.op, before.threshold.value) == (">", 1000)
     after = rule("US-OH", date(2007, 3, 30), "consumer_reporting_agencies")
     assert after.excluded_sectors == ["hipaa_covered_entity"]
+
+
+# --- Nevada: NRS 603A.020, 603A.040, 603A.220 (reviewed, no fix) ------------------------------------------------
+
+
+def test_nevada_2005_definition_and_no_harm_threshold():
+    # NRS 603A.040 (2005): name with "1. Social security number. 2. Driver's license number or identification card
+    # number. 3. Account number, credit card number or debit card number, in combination with any required
+    # security code, access code or password"; 603A.020: "unauthorized acquisition of computerized data that
+    # materially compromises the security" - no risk-of-harm test.
+    day = date(2010, 1, 1)
+    assert covers("US-NV", day, "name", "ssn") and not covers("US-NV", day, "name", "health_insurance")
+    assert not version("US-NV", day).risk_of_harm.exception
+    # 603A.220(3): "must be made after the law enforcement agency determines that the notification will not
+    # compromise the investigation" - the clock waits while the delay lasts.
+    assert version("US-NV", ON).law_enforcement_tolling
+    assert rule("US-NV", ON, "individuals").clocks[0].unit == "none"  # "most expedient time possible"
