@@ -43,7 +43,7 @@ def test_south_dakota_any_government_identification_number_with_name(element):
 
 
 def test_south_dakota_health_information_includes_insurance_numbers():
-    # § 22-40-19(4)(e): "Health information as defined in 45 CFR 160.103" - which includes information relating to
+    # § 22-40-19(4)(d): "Health information as defined in 45 CFR 160.103" - which includes information relating to
     # "the past, present, or future payment for the provision of health care".
     assert covers("US-SD", ON, "name", "health_insurance")
     assert covers("US-SD", ON, "name", "medical")
@@ -114,3 +114,10 @@ def test_nevada_2005_definition_and_no_harm_threshold():
     # compromise the investigation" - the clock waits while the delay lasts.
     assert version("US-NV", ON).law_enforcement_tolling
     assert rule("US-NV", ON, "individuals").clocks[0].unit == "none"  # "most expedient time possible"
+
+
+def test_south_dakota_has_no_maintainer_duty():
+    # § 22-40-19(3): "'Information holder,' any person or business that conducts business in this state, and that
+    # owns or licenses computerized personal or protected information" - no section of 22-40-19 to 22-40-26 sets a
+    # maintainer's duty to tell the owner.
+    assert "data_owner" not in {o.key for o in version("US-SD", ON).obligations}
