@@ -121,3 +121,14 @@ def test_south_dakota_has_no_maintainer_duty():
     # owns or licenses computerized personal or protected information" - no section of 22-40-19 to 22-40-26 sets a
     # maintainer's duty to tell the owner.
     assert "data_owner" not in {o.key for o in version("US-SD", ON).obligations}
+
+
+# --- Oklahoma: SB 626 (2026-01-01) --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("element", ["passport", "military_id", "tax_id", "government_id"])
+def test_oklahoma_2026_other_government_ids_with_name(element):
+    # SB 626 as summarised: other government-issued unique identification numbers (e.g. passport) join 24 O.S.
+    # § 162(6); military ID and taxpayer ID are such numbers (coded apart from government_id). Not before 2026.
+    assert covers("US-OK", date(2026, 1, 1), "name", element)
+    assert not covers("US-OK", date(2025, 12, 31), "name", element)
