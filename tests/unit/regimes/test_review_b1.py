@@ -132,3 +132,20 @@ def test_oklahoma_2026_other_government_ids_with_name(element):
     # § 162(6); military ID and taxpayer ID are such numbers (coded apart from government_id). Not before 2026.
     assert covers("US-OK", date(2026, 1, 1), "name", element)
     assert not covers("US-OK", date(2025, 12, 31), "name", element)
+
+
+# --- Nebraska: Neb. Rev. Stat. §§ 87-802, 87-803 (reviewed, no fix) ---------------------------------------------
+
+
+def test_nebraska_notice_after_the_misuse_determination_and_ag_no_later():
+    # § 87-803(1): "If the investigation determines that the use of information about a Nebraska resident for an
+    # unauthorized purpose has occurred or is reasonably likely to occur ... Notice shall be made as soon as
+    # possible and without unreasonable delay"; (2): "not later than the time when notice is provided to the
+    # Nebraska resident, provide notice ... to the Attorney General".
+    (clock,) = rule("US-NE", ON, "individuals").clocks
+    assert (clock.start, clock.unit) == ("determination", "none")
+    (ag,) = rule("US-NE", ON, "attorney_general").clocks
+    assert (ag.start, ag.relation, ag.unit) == ("individual_notice", "same_time", "none")
+    # § 87-802(3): "Data shall not be considered encrypted if the confidential process or key was or is reasonably
+    # believed to have been acquired"
+    assert version("US-NE", ON).encryption_safe_harbor.lost_if_key_compromised
