@@ -149,3 +149,17 @@ def test_nebraska_notice_after_the_misuse_determination_and_ag_no_later():
     # § 87-802(3): "Data shall not be considered encrypted if the confidential process or key was or is reasonably
     # believed to have been acquired"
     assert version("US-NE", ON).encryption_safe_harbor.lost_if_key_compromised
+
+
+# --- New Jersey: N.J.S.A. 56:8-161, 56:8-163 (reviewed, no fix) -------------------------------------------------
+
+
+def test_new_jersey_credentials_are_linked_with_the_name_from_2019_09_01():
+    # P.L.2019, c.95 adds to the elements "linked with" the name: "User name, email address, or any other account
+    # holder identifying information, in combination with any password or security question and answer that
+    # would permit access to an online account" (effective 2019-09-01; P.L.2005, c.226 effective 2006-01-01).
+    assert covers("US-NJ", date(2019, 9, 1), "name", "email", "password")
+    assert not covers("US-NJ", date(2019, 8, 31), "name", "email", "password")
+    police = rule("US-NJ", ON, "state_police")  # "in advance of the disclosure to the customer"
+    assert police.clocks[0].relation == "before"
+    assert regimes()["US-NJ"].version_on(date(2005, 12, 31)) is None
