@@ -163,3 +163,11 @@ def test_new_jersey_credentials_are_linked_with_the_name_from_2019_09_01():
     police = rule("US-NJ", ON, "state_police")  # "in advance of the disclosure to the customer"
     assert police.clocks[0].relation == "before"
     assert regimes()["US-NJ"].version_on(date(2005, 12, 31)) is None
+
+
+def test_ohio_45_days_from_discovery():
+    # R.C. 1349.19(B)(2): "in the most expedient time possible but not later than forty-five days following its
+    # discovery or notification of the breach in the security of the system"
+    (clock,) = rule("US-OH", ON, "individuals").clocks
+    assert (clock.start, clock.unit, clock.amount) == ("discovery", "days", 45)
+    assert version("US-OH", ON).reviewed_on == ON
