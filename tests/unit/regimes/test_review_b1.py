@@ -6,10 +6,13 @@ through ``PersonalInformation.covers``, the question the engine asks.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from breachclock.playbooks.catalog import regimes
+from breachclock.playbooks.engine import evaluate
+from breachclock.playbooks.facts import IncidentFacts
 
 
 def version(regime_id: str, day: date):
@@ -171,3 +174,32 @@ def test_ohio_45_days_from_discovery():
     (clock,) = rule("US-OH", ON, "individuals").clocks
     assert (clock.start, clock.unit, clock.amount) == ("discovery", "days", 45)
     assert version("US-OH", ON).reviewed_on == ON
+
+
+def test_south_dakota_law_enforcement_delay_is_a_fresh_30_days():
+    # § 22-40-20: "not later than sixty days ... unless a longer period of time is required due to the legitimate
+    # needs of law enforcement as provided under § 22-40-21"; § 22-40-21 as summarised: notice within 30 days after
+    # law enforcement determines that it will not compromise the investigation. A toll would give a later date
+    # for a delay requested early (e.g. asked on day 10, released on day 100: toll day 150, the law day 130).
+    delay = version("US-SD", ON).law_enforcement
+    assert delay is not None and delay.effect == "fresh_period"
+    assert (delay.unit, delay.amount, delay.keep_original) == ("days", 30, True)
+    assert version("US-SD", ON).confidence == "medium"
+
+
+@pytest.mark.parametrize(("released", "due"), [
+    (datetime(2026, 4, 11), date(2026, 5, 11)),  # asked on day 10, released on day 100: 30 days from the release
+    (datetime(2026, 1, 15), date(2026, 3, 2)),   # a short delay: the 60 days from discovery still apply
+])
+def test_south_dakota_law_enforcement_delay_through_the_engine(released, due):
+    tz = ZoneInfo("America/Chicago")
+    f = IncidentFacts.model_validate({
+        "title": "Review incident", "entity": {"name": "Acme", "timezone": "America/Chicago"},
+        "discovered_at": datetime(2026, 1, 1, 9, tzinfo=tz).isoformat(), "data_elements": ["name", "ssn"],
+        "affected": {"US-SD": 10},
+        "events": [{"type": "law_enforcement_delay", "at": datetime(2026, 1, 11, tzinfo=tz).isoformat(),
+                    "end": released.replace(tzinfo=tz).isoformat(), "agency": "FBI", "written": True}],
+    })
+    (d,) = [d for d in evaluate(f, as_of=datetime(2026, 6, 1, tzinfo=tz), regimes=[regimes()["US-SD"]])
+            if d.rule_key == "individuals"]
+    assert d.required and d.due_date == due
