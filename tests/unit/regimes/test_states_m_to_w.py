@@ -22,7 +22,7 @@ CASES = [
     ("US-OH", "not later than forty-five days following its discovery", ("days", 45, "discovery"), {"consumer_reporting_agencies": (">", 1000)}, True, True),
     ("US-OK", "in no event more than sixty (60) days after providing notice to affected residents", ("none", None, "discovery"), {"attorney_general": (">=", 500), "attorney_general_credit_bureau": (">=", 1000)}, True, True),
     ("US-OR", "not later than 45 days after discovering or receiving notification", ("days", 45, "discovery"), {"attorney_general": (">", 250), "consumer_reporting_agencies": (">", 1000)}, True, True),
-    ("US-PA", "more than 500 affected individuals in this Commonwealth", ("none", None, "discovery"), {"attorney_general": (">", 500), "consumer_reporting_agencies": (">", 500)}, True, True),
+    ("US-PA", "more than 500 affected individuals in this Commonwealth", ("none", None, "discovery"), {"attorney_general": (">", 500), "consumer_reporting_agencies": (">=", 500)}, True, True),
     ("US-RI", "no later than forty-five (45) calendar days after confirmation of the breach", ("days", 45, "determination"), {"attorney_general": (">", 500), "consumer_reporting_agencies": (">", 500)}, True, True),
     ("US-SC", "in the most expedient time possible and without unreasonable delay", ("none", None, "discovery"), {"consumer_affairs": (">", 1000), "consumer_reporting_agencies": (">", 1000)}, True, True),
     ("US-SD", "not later than sixty days from the discovery or notification", ("days", 60, "discovery"), {"attorney_general": (">", 250), "consumer_reporting_agencies": None}, True, True),
