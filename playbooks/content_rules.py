@@ -23,7 +23,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-Fact = Literal["breach_period", "residents_count", "nature", "monitoring_offer", "toll_free_number"]
+Fact = Literal["breach_period", "residents_count", "nature", "monitoring_offer", "toll_free_number",
+               "likely_consequences", "contact"]
 TOLL_FREE = re.compile(r"(?<!\d)(?:1[-. ]?)?\(?8(?:00|33|44|55|66|77|88)\)?[-. ]?\d{3}[-. ]?\d{4}(?!\d)")
 PEOPLE_WORDS = r"(?:residents?|individuals?|people|persons?|consumers?|patients?)"
 
@@ -50,7 +51,8 @@ class ContentRule(BaseModel):
         if self.must != "confirm" and not (self.phrases or self.any_of or self.fact):
             raise ValueError(f"content rule {self.id}: say what to check (phrases, any_of or fact), or use confirm")
         if self.must == "exclude" and (self.any_of or self.fact in ("breach_period", "monitoring_offer",
-                                                                    "toll_free_number")):
+                                                                    "toll_free_number", "likely_consequences",
+                                                                    "contact")):
             raise ValueError(f"content rule {self.id}: an exclude rule checks phrases, residents_count or nature")
         if (self.fact == "monitoring_offer") != (self.min_months is not None):
             raise ValueError(f"content rule {self.id}: a monitoring_offer rule states min_months, and only it")
@@ -69,6 +71,7 @@ class NoticeFacts:
     monitoring_months: int | None = None
     monitoring_text: str | None = None
     entity_contact: str | None = None
+    likely_consequences: str | None = None
 
 
 @dataclass(frozen=True)
@@ -150,6 +153,14 @@ def _included_fact(rule: ContentRule, body: str, facts: NoticeFacts) -> list[str
             return ["the incident file has no summary: the law requires a description of what happened"]
         if _fold(facts.summary) not in body:
             return ["does not describe what happened (the incident file's summary is not in the text)"]
+    elif rule.fact == "likely_consequences":
+        if not facts.likely_consequences:
+            return ["the incident file has no likely_consequences: the law requires the likely consequences"]
+        if _fold(facts.likely_consequences) not in body:
+            return ["the likely consequences (the incident file's likely_consequences) are not in the text"]
+    elif rule.fact == "contact":
+        if not facts.entity_contact or _fold(facts.entity_contact) not in body:
+            return ["the entity's contact details (entity.contact) are not in the text"]
     elif rule.fact == "toll_free_number":
         if not (facts.entity_contact and TOLL_FREE.search(facts.entity_contact)):
             return ["the entity's contact details (entity.contact) have no toll-free number"]

@@ -66,7 +66,9 @@ def local_content(jurisdiction: str, facts: IncidentFacts) -> dict[str, Any]:
     """What a letter abroad says that a US letter does not: the authority people may complain to, the letter's
     language, and its dates and offer in that language."""
     entry = catalog.local_guidance(jurisdiction)
-    out: dict[str, Any] = {"authority": entry.get("authority"), "language": entry.get("language", "en")}
+    out: dict[str, Any] = {"authorities": [entry["authority"]] if entry.get("authority") else [],
+                           "internal_complaints": bool(entry.get("internal_complaints")),
+                           "language": entry.get("language", "en")}
     if out["language"] == "fr":
         tz = facts.entity.timezone
         out["discovered_at_fr"] = date_words_fr(local_day(facts.discovered_at, tz))
@@ -127,7 +129,8 @@ def context_facts(c: dict[str, Any], channel: str, elements: frozenset[str] | No
     return NoticeFacts(channel=channel, elements=frozenset(c.get("element_codes", [])) if elements is None else elements,
                        residents_counts=tuple(sorted(counts)), summary=c.get("incident_summary"),
                        breach_period=c.get("breach_period"), monitoring_months=offer.get("months"),
-                       monitoring_text=c.get("credit_monitoring_offer"), entity_contact=c.get("entity_contact"))
+                       monitoring_text=c.get("credit_monitoring_offer_fr") or c.get("credit_monitoring_offer"),
+                       entity_contact=c.get("entity_contact"), likely_consequences=c.get("likely_consequences"))
 
 
 def omissions(obligations: Iterable[Obligation]) -> dict[str, bool]:
@@ -267,6 +270,12 @@ def _individual_plan(base: dict[str, Any], facts: IncidentFacts, group: list[Obl
            "sample": "each person's letter names that person and lists that person's own exposed information"}
     if len(group) > 1:
         ctx["laws_combined"] = [f"{o.regime} {o.rule_key}" for o in group]
+        # Each combined law's authority and complaint process (Quebec's Commission and, under PIPEDA, Canada's).
+        for o in group:
+            entry = catalog.local_guidance(o.jurisdiction) if o.jurisdiction != where else {}
+            if entry.get("authority") and entry["authority"] not in ctx["authorities"]:
+                ctx["authorities"].append(entry["authority"])
+            ctx["internal_complaints"] = ctx["internal_complaints"] or bool(entry.get("internal_complaints"))
     return NoticePlan("individual", primary.recipient, None, primary.jurisdiction, where, primary.data_set, group, ctx,
                       recipients.notice_channels("individual", person_methods=[s.methods for s in scopes]))
 

@@ -98,3 +98,21 @@ def test_each_resident_abroad_gets_one_letter_of_their_country(engine, home, tmp
     assert "Commission d'accès à l'information du Québec" in qc and "numéro d'assurance sociale" in qc
     assert "Ce qui s'est passé" in qc and "Nous vous offrons gratuitement 24 mois" in qc
     assert "Dear" not in qc and "QC Resident" in qc
+    # ... and, as the one letter under PIPEDA too, Canada's Commissioner and the internal complaint process
+    assert "Commissariat à la protection de la vie privée du Canada" in qc and "porter plainte auprès de nous" in qc
+
+
+def test_a_gdpr_letter_without_the_likely_consequences_cannot_be_approved(engine, open_incident) -> None:
+    from breachclock.models import Incident
+    from breachclock.models.incident.lifecycle import fire
+    from breachclock.models.notice.drafting import NoticeError, draft_notices
+
+    iid = open_incident(playbook=None, affected={"GB": 4}, summary="An attacker copied the intake folder.")
+    with session_scope(engine) as s:
+        inc = s.get(Incident, iid)
+        for event in ("triage", "contain", "scope", "assess", "draft"):
+            fire(s, inc, event, actor="a", reason="r")
+        (uk,) = [n for n in draft_notices(s, inc, actor="a").drafted if n.audience == "individual"]
+        with pytest.raises(NoticeError, match="likely_consequences") as refused:
+            decide(s, uk.id, counsel="Jane Counsel", approve=True)
+        assert "Art. 33(3)(c)" in str(refused.value)

@@ -29,13 +29,15 @@ FACTS = NoticeFacts(channel="postal", elements=frozenset({"name", "ssn", "driver
                     residents_counts=(1204,), summary="An attacker copied the intake folder from the file server.",
                     breach_period="March 1, 2026 to March 2, 2026", monitoring_months=24,
                     monitoring_text="We are offering you 24 months of credit monitoring.",
-                    entity_contact="1-800-555-0142, privacy@example.test")
+                    entity_contact="1-800-555-0142, privacy@example.test",
+                    likely_consequences="Someone could try to open accounts in your name.")
 
 
 def compliant_text(rule: ContentRule) -> str:
     parts = [*rule.phrases] if rule.must == "include" else []
     parts += rule.any_of[:1]
-    parts += [FACTS.breach_period or "", FACTS.monitoring_text or "", FACTS.entity_contact or "", FACTS.summary or ""]
+    parts += [FACTS.breach_period or "", FACTS.monitoring_text or "", FACTS.entity_contact or "", FACTS.summary or "",
+              FACTS.likely_consequences or ""]
     return "\n".join(parts)
 
 
@@ -66,6 +68,12 @@ def test_each_required_element_passes_when_present_and_is_caught_when_missing(re
         assert check(regime, rule, text.replace(FACTS.monitoring_text or "", ""), FACTS).passed is False  # type: ignore[union-attr]
     if rule.fact == "breach_period":
         assert check(regime, rule, text.replace(FACTS.breach_period or "", ""), FACTS).passed is False  # type: ignore[union-attr]
+    if rule.fact == "likely_consequences":  # GDPR Art. 33(3)(c): in the incident's own words
+        assert check(regime, rule, text.replace(FACTS.likely_consequences or "", ""), FACTS).passed is False  # type: ignore[union-attr]
+        none = NoticeFacts(**{**FACTS.__dict__, "likely_consequences": None})
+        assert check(regime, rule, text, none).passed is False  # type: ignore[union-attr]
+    if rule.fact == "contact":
+        assert check(regime, rule, text.replace(FACTS.entity_contact or "", ""), FACTS).passed is False  # type: ignore[union-attr]
     if rule.fact == "nature":  # what happened, in the incident's own words
         assert check(regime, rule, text.replace(FACTS.summary or "", ""), FACTS).passed is False  # type: ignore[union-attr]
         no_summary = NoticeFacts(**{**FACTS.__dict__, "summary": None})
