@@ -1,0 +1,81 @@
+"""Review A (December 2026): US-AR, US-AZ, US-CA, US-CO, US-CT, US-DC, US-IA, US-ID, US-LA, US-MA, US-MI, US-MN.
+
+Each fix is tied to the words of the statute it comes from; the quote sits next to the assertion. The helpers
+are copied from test_law_review_2026.py (not imported from another test module).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from breachclock.playbooks.catalog import regimes
+from breachclock.playbooks.engine import Decision, evaluate
+from breachclock.playbooks.facts import IncidentFacts
+from breachclock.playbooks.risk import SignOff, assessment_digest
+
+REVIEWED = date(2026, 12, 3)
+
+NO_HARM = {
+    "harm_likely": False,
+    "high_risk": False,
+    "assessment": "Forensic review: the file share was opened once by a former contractor; no copies found.",
+    "assessed_by": "Pat Analyst, privacy officer",
+    "assessed_at": "2026-03-09T12:00:00-05:00",
+}
+
+
+def version(regime_id: str, day: date):
+    found = regimes()[regime_id].version_on(day)
+    assert found is not None, f"{regime_id}: no version in force on {day}"
+    return found
+
+
+def covers(regime_id: str, day: date, *elements: str) -> bool:
+    return version(regime_id, day).personal_information.covers(frozenset(elements))
+
+
+def rule(regime_id: str, day: date, key: str):
+    rules = {o.key: o for o in version(regime_id, day).obligations}
+    assert key in rules, f"{regime_id} on {day}: no rule {key!r}"
+    return rules[key]
+
+
+def facts(discovered: datetime, affected: dict[str, int], elements: list[str], **extra: Any) -> IncidentFacts:
+    base: dict[str, Any] = {
+        "title": "Review incident",
+        "entity": {"name": "Acme", "timezone": str(discovered.tzinfo)},
+        "discovered_at": discovered.isoformat(),
+        "data_elements": elements,
+        "affected": affected,
+    }
+    base.update(extra)
+    return IncidentFacts.model_validate(base)
+
+
+def decide(f: IncidentFacts, regime_id: str, key: str, as_of: datetime, **kw: Any) -> Decision:
+    (d,) = [d for d in evaluate(f, as_of=as_of, regimes=[regimes()[regime_id]], **kw) if d.rule_key == key]
+    return d
+
+
+def signed_off(f: IncidentFacts) -> SignOff:
+    return SignOff("Jane Counsel", datetime(2026, 3, 10, 15, 0, tzinfo=UTC), assessment_digest(f.risk))
+
+
+# --- Massachusetts: M.G.L. c. 93H, § 3(b) ------------------------------------------------------------------
+
+
+def test_massachusetts_unauthorized_acquisition_is_notifiable_without_a_harm_test():
+    # § 3(b): notice is owed when the person "(1) knows or has reason to know of a breach of security or (2) when
+    # the person or agency knows or has reason to know that the personal information of such resident was
+    # acquired or used by an unauthorized person or used for an unauthorized purpose" - only (1) carries the
+    # "substantial risk of identity theft or fraud" test of § 1(a).
+    for day in (date(2010, 1, 1), date(2026, 6, 1)):
+        assert version("US-MA", day).risk_of_harm.exception is False
+    tz = ZoneInfo("America/New_York")
+    f = facts(datetime(2026, 3, 2, 10, tzinfo=tz), {"US-MA": 40}, ["name", "ssn"], risk=NO_HARM)
+    as_of = datetime(2026, 3, 11, tzinfo=UTC)
+    for key in ("individuals", "attorney_general", "ocabr_director"):
+        assert decide(f, "US-MA", key, as_of, risk_signoff=signed_off(f)).required is True, key
+    assert version("US-MA", date(2026, 6, 1)).reviewed_on == REVIEWED
