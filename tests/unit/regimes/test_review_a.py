@@ -79,3 +79,52 @@ def test_massachusetts_unauthorized_acquisition_is_notifiable_without_a_harm_tes
     for key in ("individuals", "attorney_general", "ocabr_director"):
         assert decide(f, "US-MA", key, as_of, risk_signoff=signed_off(f)).required is True, key
     assert version("US-MA", date(2026, 6, 1)).reviewed_on == REVIEWED
+
+
+# --- Idaho: Idaho Code §§ 28-51-104, 28-51-105 ---------------------------------------------------------------
+
+
+def test_idaho_definition_and_clock_as_read():
+    # § 28-51-104(2): "the illegal acquisition of unencrypted computerized data"; (4)(d) substitute notice if
+    # "the cost of providing notice will exceed twenty-five thousand dollars ($25,000), or that the number of
+    # Idaho residents to be notified exceeds fifty thousand (50,000)".
+    v = version("US-ID", date(2026, 6, 1))
+    assert v.reviewed_on == REVIEWED and v.confidence == "low"  # S1066 (2025) unconfirmed
+    assert "$25,000" in (v.substitute_notice or "") and "50,000" in (v.substitute_notice or "")
+    # (5): name with "(a) Social security number; (b) Driver's license number or Idaho identification card
+    # number; or (c) Account number, or credit or debit card number, in combination with any required security
+    # code, access code, or password"
+    assert covers("US-ID", date(2026, 6, 1), "name", "ssn")
+    assert not covers("US-ID", date(2026, 6, 1), "name", "payment_card")
+    assert covers("US-ID", date(2026, 6, 1), "name", "payment_card", "access_code")
+    # § 28-51-105(1): "in the most expedient time possible and without unreasonable delay" - no fixed period
+    assert rule("US-ID", date(2026, 6, 1), "individuals").clocks[0].unit == "none"
+
+
+# --- California: Cal. Civ. Code § 1798.82 ------------------------------------------------------------------
+
+
+def test_california_before_sb_446_has_no_fixed_deadline_and_tolls_for_law_enforcement():
+    # § 1798.82(a) before 2026: "in the most expedient time possible and without unreasonable delay";
+    # (c): "may be delayed if a law enforcement agency determines that the notification will impede a criminal
+    # investigation"; (b): the service provider notifies "immediately following discovery".
+    day = date(2025, 6, 1)
+    v = version("US-CA", day)
+    assert v.reviewed_on == REVIEWED
+    assert rule("US-CA", day, "individuals").clocks[0].unit == "none"
+    assert v.law_enforcement_tolling is True and v.law_enforcement is None
+    assert "immediately" in rule("US-CA", day, "data_owner").clocks[0].text
+    assert v.encryption_safe_harbor.lost_if_key_compromised is True
+
+
+def test_california_sb_446_thirty_and_fifteen_days_through_the_engine():
+    # SB 446: "within 30 calendar days of discovery or notification of the data breach"; the sample copy to the
+    # Attorney General "within 15 calendar days of notifying affected consumers" (more than 500 residents).
+    tz = ZoneInfo("America/Los_Angeles")
+    f = facts(datetime(2026, 3, 2, 10, tzinfo=tz), {"US-CA": 600}, ["name", "ssn"])
+    as_of = datetime(2026, 3, 3, tzinfo=UTC)
+    individuals = decide(f, "US-CA", "individuals", as_of)
+    assert individuals.required and individuals.due_date == date(2026, 4, 1)
+    ag = decide(f, "US-CA", "attorney_general", as_of)
+    assert ag.required and ag.due_date == date(2026, 4, 16)
+    assert "scope of the breach" in (version("US-CA", date(2026, 3, 2)).confidence_notes or "")
