@@ -128,3 +128,25 @@ def test_california_sb_446_thirty_and_fifteen_days_through_the_engine():
     ag = decide(f, "US-CA", "attorney_general", as_of)
     assert ag.required and ag.due_date == date(2026, 4, 16)
     assert "scope of the breach" in (version("US-CA", date(2026, 3, 2)).confidence_notes or "")
+
+
+# --- Arizona: A.R.S. §§ 18-551, 18-552 ---------------------------------------------------------------------
+
+
+def test_arizona_regulators_over_one_thousand_within_45_days():
+    # § 18-552: "If the breach requires notification of more than one thousand individuals", notify "the three
+    # largest nationwide consumer reporting agencies" and "the attorney general and the director of the Arizona
+    # department of homeland security" within 45 days after the determination. 2022 session adjourned
+    # 2022-06-25: general effective date (91st day) 2022-09-24.
+    day = date(2023, 1, 1)
+    assert version("US-AZ", day).reviewed_on == REVIEWED
+    assert version("US-AZ", day).effective_from == date(2022, 9, 24)
+    for key in ("attorney_general", "homeland_security", "consumer_reporting_agencies"):
+        t = rule("US-AZ", day, key).threshold
+        assert t is not None and (t.op, t.value) == (">", 1000), key
+    assert "homeland_security" not in {o.key for o in version("US-AZ", date(2022, 9, 23)).obligations}
+    clock = rule("US-AZ", day, "individuals").clocks[0]
+    assert (clock.start, clock.unit, clock.amount) == ("determination", "days", 45)
+    # § 18-551(3): "Encrypt" means unreadable "without using a confidential process or key"
+    assert version("US-AZ", day).encryption_safe_harbor.lost_if_key_compromised is True
+    assert {"glba_financial_institution", "hipaa_covered_entity"} <= set(version("US-AZ", day).applies_to.sectors_exempt)
