@@ -150,3 +150,28 @@ def test_arizona_regulators_over_one_thousand_within_45_days():
     # § 18-551(3): "Encrypt" means unreadable "without using a confidential process or key"
     assert version("US-AZ", day).encryption_safe_harbor.lost_if_key_compromised is True
     assert {"glba_financial_institution", "hipaa_covered_entity"} <= set(version("US-AZ", day).applies_to.sectors_exempt)
+
+
+# --- Connecticut: Conn. Gen. Stat. § 36a-701b ----------------------------------------------------------------
+
+
+def test_connecticut_original_act_and_pa_21_59_as_read():
+    # Original (a): name with "(3) account number, credit or debit card number, in combination with any required
+    # security code, access code or password"; (b) disclosure "without unreasonable delay" - no fixed days.
+    old = date(2010, 1, 1)
+    assert version("US-CT", old).reviewed_on == REVIEWED
+    assert not covers("US-CT", old, "name", "payment_card")
+    assert covers("US-CT", old, "name", "payment_card", "access_code")
+    assert rule("US-CT", old, "individuals").clocks[0].unit == "none"
+    # Attorney General's page: "as of October 1, 2021, no later than sixty (60) days from discovery of the
+    # breach"; notice to the Attorney General "no later than when residents are notified".
+    new = date(2022, 1, 1)
+    assert version("US-CT", new).reviewed_on == REVIEWED
+    clock = rule("US-CT", new, "individuals").clocks[0]
+    assert (clock.start, clock.unit, clock.amount) == ("discovery", "days", 60)
+    ag = rule("US-CT", new, "attorney_general").clocks[0]
+    assert (ag.start, ag.relation) == ("individual_notice", "same_time")
+    # "24 months of credit monitoring ... this requirement extends to breaches involving Taxpayer
+    # Identification Numbers" (from 2021-10-01)
+    (offer,) = [c for c in rule("US-CT", new, "individuals").content_rules if c.id == "identity_theft_prevention"]
+    assert offer.min_months == 24 and {"ssn", "tax_id"} <= set(offer.when_elements)
