@@ -175,3 +175,22 @@ def test_connecticut_original_act_and_pa_21_59_as_read():
     # Identification Numbers" (from 2021-10-01)
     (offer,) = [c for c in rule("US-CT", new, "individuals").content_rules if c.id == "identity_theft_prevention"]
     assert offer.min_months == 24 and {"ssn", "tax_id"} <= set(offer.when_elements)
+
+
+# --- District of Columbia: D.C. Code §§ 28-3851, 28-3852, 28-3852.02 ---------------------------------------
+
+
+def test_dc_2020_attorney_general_at_fifty_and_eighteen_months():
+    # Buckley/OAG on D.C. Law 23-98: "written notice of a breach involving 50 or more District residents be
+    # provided to the District's attorney general"; § 28-3852.02: identity theft protection "for a period of not
+    # less than 18 months" for a social security or taxpayer identification number.
+    day = date(2024, 1, 1)
+    v = version("US-DC", day)
+    assert v.reviewed_on == REVIEWED and v.effective_from == date(2020, 6, 17)
+    t = rule("US-DC", day, "attorney_general").threshold
+    assert t is not None and (t.op, t.value) == (">=", 50)
+    assert any("18 months" in c for c in rule("US-DC", day, "individuals").content)
+    # § 28-3851(1): data "rendered secure, so as to be unusable" is not breached
+    assert v.encryption_safe_harbor.applies is True
+    # no Attorney General notice before the 2020 Act
+    assert "attorney_general" not in {o.key for o in version("US-DC", date(2019, 1, 1)).obligations}
