@@ -194,3 +194,27 @@ def test_dc_2020_attorney_general_at_fifty_and_eighteen_months():
     assert v.encryption_safe_harbor.applies is True
     # no Attorney General notice before the 2020 Act
     assert "attorney_general" not in {o.key for o in version("US-DC", date(2019, 1, 1)).obligations}
+
+
+# --- Colorado: C.R.S. § 6-1-716 ------------------------------------------------------------------------------
+
+
+def test_colorado_thirty_days_from_the_determination_and_the_2006_text():
+    # § 6-1-716(1)(c): "Determination that a security breach occurred" means "the point in time at which there is
+    # sufficient evidence to conclude that a security breach has taken place"; notice "not later than thirty days
+    # after the date of determination that a security breach occurred".
+    day = date(2024, 1, 1)
+    assert version("US-CO", day).reviewed_on == REVIEWED
+    clock = rule("US-CO", day, "individuals").clocks[0]
+    assert (clock.start, clock.unit, clock.amount) == ("determination", "days", 30)
+    # service provider: "in the most expedient time possible, and without unreasonable delay following discovery"
+    owner = rule("US-CO", day, "data_owner").clocks[0]
+    assert owner.unit == "none" and "immediately" not in owner.text
+    # 2006 (HB 1119, AICPA): "(c) Account number or credit or debit card number, in combination with any required
+    # security code" with the name; "unless the investigation determines that the misuse ... has not occurred"
+    old = date(2010, 1, 1)
+    assert version("US-CO", old).reviewed_on == REVIEWED
+    assert covers("US-CO", old, "name", "payment_card", "access_code")
+    assert not covers("US-CO", old, "payment_card", "access_code")
+    assert covers("US-CO", day, "payment_card", "access_code")  # HB 18-1128: no name needed
+    assert version("US-CO", old).risk_of_harm.exception is True
