@@ -218,3 +218,24 @@ def test_colorado_thirty_days_from_the_determination_and_the_2006_text():
     assert not covers("US-CO", old, "payment_card", "access_code")
     assert covers("US-CO", day, "payment_card", "access_code")  # HB 18-1128: no name needed
     assert version("US-CO", old).risk_of_harm.exception is True
+
+
+# --- Arkansas: Ark. Code Ann. § 4-110-105 --------------------------------------------------------------------
+
+
+def test_arkansas_attorney_general_counts_individuals_not_residents():
+    # § 4-110-105(b)(2): "If a breach of the security of a system affects the personal information of more than
+    # one thousand (1,000) individuals, the person or business required to make a disclosure of the security
+    # breach under subdivision (b)(1) of this section shall ... disclose the security breach to the Attorney
+    # General."
+    day = date(2024, 1, 1)
+    assert version("US-AR", day).reviewed_on == REVIEWED
+    ag = rule("US-AR", day, "attorney_general")
+    assert ag.threshold is not None and (ag.threshold.measure, ag.threshold.op, ag.threshold.value) == ("total", ">", 1000)
+    assert {"data_owner", "service_provider"} <= set(ag.roles)
+    tz = ZoneInfo("America/Chicago")
+    f = facts(datetime(2024, 3, 4, 9, tzinfo=tz), {"US-AR": 40, "US-TX": 1500}, ["name", "ssn"])
+    d = decide(f, "US-AR", "attorney_general", datetime(2024, 3, 5, tzinfo=UTC))
+    assert d.required is True  # 1,540 individuals, only 40 of them in Arkansas
+    small = facts(datetime(2024, 3, 4, 9, tzinfo=tz), {"US-AR": 40, "US-TX": 900}, ["name", "ssn"])
+    assert decide(small, "US-AR", "attorney_general", datetime(2024, 3, 5, tzinfo=UTC)).required is False
