@@ -239,3 +239,21 @@ def test_arkansas_attorney_general_counts_individuals_not_residents():
     assert d.required is True  # 1,540 individuals, only 40 of them in Arkansas
     small = facts(datetime(2024, 3, 4, 9, tzinfo=tz), {"US-AR": 40, "US-TX": 900}, ["name", "ssn"])
     assert decide(small, "US-AR", "attorney_general", datetime(2024, 3, 5, tzinfo=UTC)).required is False
+
+
+# --- Louisiana: La. R.S. 51:3073, 51:3074; LAC 16:III.701 ----------------------------------------------------
+
+
+def test_louisiana_act_499_and_the_attorney_general_ten_days():
+    # R.S. 51:3075 history: "Acts 2005, No. 499, §1, eff. Jan. 1, 2006."
+    old = version("US-LA", date(2010, 1, 1))
+    assert old.effective_from == date(2006, 1, 1) and "Act 499 of 2005" in old.citation
+    assert old.reviewed_on == REVIEWED
+    # LAC 16:III.701(B): "Notice to the attorney general shall be timely if received within 10 days of
+    # distribution of notice to Louisiana citizens."
+    day = date(2024, 1, 1)
+    assert version("US-LA", day).reviewed_on == REVIEWED
+    ag = rule("US-LA", day, "attorney_general").clocks[0]
+    assert (ag.start, ag.unit, ag.amount) == ("individual_notice", "days", 10)
+    # § 3073(4)(a): "(iv) Passport number. (v) Biometric data" (Act 382 of 2018)
+    assert covers("US-LA", day, "name", "passport") and not covers("US-LA", date(2010, 1, 1), "name", "passport")
