@@ -257,3 +257,23 @@ def test_louisiana_act_499_and_the_attorney_general_ten_days():
     assert (ag.start, ag.unit, ag.amount) == ("individual_notice", "days", 10)
     # § 3073(4)(a): "(iv) Passport number. (v) Biometric data" (Act 382 of 2018)
     assert covers("US-LA", day, "name", "passport") and not covers("US-LA", date(2010, 1, 1), "name", "passport")
+
+
+# --- Minnesota: Minn. Stat. § 325E.61 ---------------------------------------------------------------------------
+
+
+def test_minnesota_hf_2121_as_read():
+    # HF 2121, effective 2006-01-01: name with "(c) Account number combined with a security code or password";
+    # disclosure "in the most expedient time possible and without unreasonable delay"; no harm exception.
+    day = date(2026, 6, 1)
+    v = version("US-MN", day)
+    assert v.reviewed_on == REVIEWED and v.effective_from == date(2006, 1, 1)
+    assert covers("US-MN", day, "name", "financial_account", "access_code")
+    assert not covers("US-MN", day, "name", "financial_account")
+    assert v.risk_of_harm.exception is False
+    assert rule("US-MN", day, "individuals").clocks[0].unit == "none"
+
+
+def test_california_sb_446_is_chapter_319():
+    # opencalaccess: SB 446, "CHAPTERED 2025-10-03", ChapterNum 319
+    assert "ch. 319" in version("US-CA", date(2026, 1, 1)).citation
