@@ -277,3 +277,15 @@ def test_minnesota_hf_2121_as_read():
 def test_california_sb_446_is_chapter_319():
     # opencalaccess: SB 446, "CHAPTERED 2025-10-03", ChapterNum 319
     assert "ch. 319" in version("US-CA", date(2026, 1, 1)).citation
+
+
+def test_connecticut_pa_12_1_and_sb_472_per_the_attorney_general():
+    # AG: "Beginning October 1, 2012 ... provide notice to the Office of the Attorney General", "no later than
+    # when the affected residents are notified"; "effective October 1, 2018, the required minimum length of
+    # credit monitoring is now twenty-four months"; consumers "not later than ninety days from discovery".
+    for day in (date(2013, 1, 1), date(2019, 1, 1)):
+        assert version("US-CT", day).reviewed_on == REVIEWED
+        assert rule("US-CT", day, "attorney_general").clocks[0].relation == "same_time"
+    clock = rule("US-CT", date(2019, 1, 1), "individuals").clocks[0]
+    assert (clock.unit, clock.amount) == ("days", 90)
+    assert any("24 months" in c for c in rule("US-CT", date(2019, 1, 1), "individuals").content)
