@@ -289,3 +289,22 @@ def test_connecticut_pa_12_1_and_sb_472_per_the_attorney_general():
     clock = rule("US-CT", date(2019, 1, 1), "individuals").clocks[0]
     assert (clock.unit, clock.amount) == ("days", 90)
     assert any("24 months" in c for c in rule("US-CT", date(2019, 1, 1), "individuals").content)
+
+
+# --- Written no-harm determinations: Arkansas, Iowa, Louisiana -----------------------------------------------
+
+
+def test_written_determination_laws_need_the_written_basis():
+    # Iowa: "Such a determination must be documented in writing and the documentation must be maintained for five
+    # years"; Arkansas (Act 1030 of 2019): documented in writing, kept five years; Louisiana (Act 382 of 2018):
+    # "retain a copy of the written determination and supporting documentation for five years". A bare "harm not
+    # likely", even signed off, does not excuse notice; the documented assessment does, and the record is kept.
+    tz = ZoneInfo("America/Chicago")
+    as_of = datetime(2026, 3, 11, tzinfo=UTC)
+    for regime_id in ("US-IA", "US-AR", "US-LA"):
+        assert version(regime_id, date(2026, 3, 2)).risk_of_harm.written is True, regime_id
+        bare = facts(datetime(2026, 3, 2, 10, tzinfo=tz), {regime_id: 20}, ["name", "ssn"], risk={"harm_likely": False})
+        assert decide(bare, regime_id, "individuals", as_of, risk_signoff=signed_off(bare)).required is True, regime_id
+        full = facts(datetime(2026, 3, 2, 10, tzinfo=tz), {regime_id: 20}, ["name", "ssn"], risk=NO_HARM)
+        assert decide(full, regime_id, "individuals", as_of, risk_signoff=signed_off(full)).required is False, regime_id
+        assert decide(full, regime_id, "written_determination", as_of, risk_signoff=signed_off(full)).required is True
