@@ -308,3 +308,23 @@ def test_written_determination_laws_need_the_written_basis():
         full = facts(datetime(2026, 3, 2, 10, tzinfo=tz), {regime_id: 20}, ["name", "ssn"], risk=NO_HARM)
         assert decide(full, regime_id, "individuals", as_of, risk_signoff=signed_off(full)).required is False, regime_id
         assert decide(full, regime_id, "written_determination", as_of, risk_signoff=signed_off(full)).required is True
+
+
+def test_consulted_no_harm_determinations_need_the_consultation():
+    # D.C. Code § 28-3851(1) (D.C. Law 23-98): no breach if, "after a reasonable investigation and consultation
+    # with the Office of the Attorney General and federal law enforcement agencies", the person reasonably
+    # determines harm is unlikely (OAG: "A company must consult with OAG before concluding that consumer harm is
+    # unlikely"). Connecticut before PA 21-59: "after an appropriate investigation and consultation with relevant
+    # federal, state and local agencies responsible for law enforcement".
+    tz = ZoneInfo("America/New_York")
+    as_of = datetime(2026, 3, 11, tzinfo=UTC)
+    consulted = {**NO_HARM, "factors": {"appropriate_investigation": "Outside forensic firm engaged.",
+                                        "law_enforcement_consulted": "OAG and FBI field office consulted 2026-03-05."}}
+    for regime_id, day in (("US-DC", datetime(2026, 3, 2, 10, tzinfo=tz)), ("US-CT", datetime(2019, 3, 4, 10, tzinfo=tz))):
+        as_of = datetime(day.year, 3, 11, tzinfo=UTC)
+        plain = facts(day, {regime_id: 20}, ["name", "ssn"], risk={**NO_HARM, "assessed_at": day.replace(day=9).isoformat()})
+        assert decide(plain, regime_id, "individuals", as_of, risk_signoff=signed_off(plain)).required is True
+        full = facts(day, {regime_id: 20}, ["name", "ssn"],
+                     risk={**consulted, "assessed_at": day.replace(day=9).isoformat()})
+        assert decide(full, regime_id, "individuals", as_of, risk_signoff=signed_off(full)).required is False
+    assert not version("US-CT", date(2022, 1, 1)).risk_of_harm.factors  # PA 21-59 removed the consultation
