@@ -328,3 +328,14 @@ def test_consulted_no_harm_determinations_need_the_consultation():
                      risk={**consulted, "assessed_at": day.replace(day=9).isoformat()})
         assert decide(full, regime_id, "individuals", as_of, risk_signoff=signed_off(full)).required is False
     assert not version("US-CT", date(2022, 1, 1)).risk_of_harm.factors  # PA 21-59 removed the consultation
+
+
+def test_dc_phone_number_or_address_stands_in_for_the_name():
+    # § 28-3851(3): "first name or first initial and last name, or phone number, or address" (2007); from 2020
+    # "first name, first initial and last name, or any other personal identifier" (OAG: "phone number, address,
+    # or any other personal identifier, and any one of the following").
+    for day in (date(2010, 1, 1), date(2024, 1, 1)):
+        assert covers("US-DC", day, "phone", "ssn")
+        assert covers("US-DC", day, "address", "payment_card")
+        assert not covers("US-DC", day, "phone", "address")
+    assert covers("US-DC", date(2024, 1, 1), "address", "medical")
