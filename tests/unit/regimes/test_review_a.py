@@ -339,3 +339,12 @@ def test_dc_phone_number_or_address_stands_in_for_the_name():
         assert covers("US-DC", day, "address", "payment_card")
         assert not covers("US-DC", day, "phone", "address")
     assert covers("US-DC", date(2024, 1, 1), "address", "medical")
+
+
+def test_arizona_hb_2154_version_reviewed_and_online_credentials_standalone():
+    # § 18-551: "Personal information" includes "An individual's user name or e-mail address, in combination with
+    # a password or security question and answer, that allows access to an online account" (no name needed).
+    day = date(2020, 1, 1)
+    assert version("US-AZ", day).reviewed_on == REVIEWED
+    assert covers("US-AZ", day, "email", "password")
+    assert covers("US-AZ", day, "name", "digital_signature")  # "A private key that is unique to an individual"
