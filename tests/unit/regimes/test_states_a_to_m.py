@@ -204,6 +204,8 @@ ROWS = [
             "ocabr_director": (None, "the director of consumer affairs and business regulation"),
             "consumer_reporting_agencies": (None, "consumer reporting agencies ... identified by the director"),
         },
+        # § 3(b)(2): notice also when PI "was acquired or used by an unauthorized person", with no harm test
+        harm_exception=False,
     ),
     Row(
         "US-MI",
