@@ -126,8 +126,10 @@ def queue(session: Session, incident: Incident, *, actor: str, notice_ids: Itera
                 select(Delivery.id, Delivery.person_id, Delivery.channel).where(
                     Delivery.notice_id == notice.id, Delivery.status == "pending"))}
             unreachable = 0
-            # Everyone this notice's duties all cover, who is not to get another letter carrying them instead.
-            for obligation in obligations_of(session, notice.id)[:1]:
+            # Everyone this notice's duties all cover, who is not to get another letter carrying them instead:
+            # scanned through the narrowest duty (a state's, not HIPAA's nationwide one).
+            duties = obligations_of(session, notice.id)
+            for obligation in [min(duties, key=lambda o: ("-" not in o.jurisdiction, o.id))] if duties else []:
                 for pid, person_channels, _sealed, where, exposed in covered_people(session, obligation):
                     if notice.id not in router.notices_for(notice.data_set, where, exposed):
                         continue
