@@ -110,3 +110,36 @@ def test_lgpd_before_resolution_15_reasonable_time_and_article_48_content():
     assert version("BR-LGPD", day).reviewed_on == date(2026, 12, 3)
     d = decide(_lgpd_incident(day), "BR-LGPD", "anpd", datetime(2023, 1, 3, tzinfo=SAO_PAULO))
     assert d.required and d.due_date is None  # no fixed period: the firm's policy target applies
+
+
+# --- CIRCIA: 6 U.S.C. 681b; no final rule found --------------------------------------------------------------
+
+
+def test_circia_statutory_clocks_and_status_not_settled():
+    # 6 U.S.C. 681b(a)(1)(A): "not later than 72 hours after the covered entity reasonably believes that the covered
+    # cyber incident has occurred"; (a)(2)(A): "not later than 24 hours after the ransom payment has been made";
+    # the duties apply "on the dates prescribed in the final rule" (681b(a)(7)) - none found, sources conflict.
+    (v,) = regimes()["US-FED-CIRCIA"].versions
+    assert v.status == "not_in_force" and v.confidence == "low" and v.reviewed_on is None
+    incident = rule("US-FED-CIRCIA", date(2026, 12, 3), "cisa_incident").clocks[0]
+    ransom = rule("US-FED-CIRCIA", date(2026, 12, 3), "cisa_ransom_payment").clocks[0]
+    assert (incident.unit, incident.amount, ransom.start, ransom.unit, ransom.amount) == (
+        "hours", 72, "ransom_paid", "hours", 24)
+
+
+# --- Florida: § 501.171(4)(c) ---------------------------------------------------------------------------------
+
+
+def test_florida_harm_exception_needs_investigation_and_law_enforcement_consultation():
+    # § 501.171(4)(c) (secondary copies): "if, after an appropriate investigation and consultation with relevant
+    # federal, state, or local law enforcement agencies, the covered entity reasonably determines that the breach
+    # has not and will not likely result in identity theft or any other financial harm [...] Such a determination
+    # must be documented in writing and maintained for at least 5 years."
+    for day in (date(2015, 1, 1), date(2026, 6, 1)):
+        roh = version("US-FL", day).risk_of_harm
+        assert roh.exception and roh.written and roh.record_years == 5
+        assert [f.id for f in roh.factors] == ["appropriate_investigation", "law_enforcement_consulted"]
+        assert "identity theft or any other financial harm" in (roh.text or "")
+        # the Department copy of the determination is kept (the conservative reading of the last sentence)
+        r = rule("US-FL", day, "department_no_harm")
+        assert r.only_with_harm_exception and r.clocks[0].amount == 30
