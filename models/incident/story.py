@@ -80,5 +80,13 @@ def run_story(session: Session, incident_id: str, stages: Sequence[dict[str, str
         lines.append(f"| {n['notice']} | {n['audience']} | {n['jurisdiction']} | {', '.join(n['channels'])} | "
                      f"{'approved' if n['approved'] else 'pending'} | {checks} | {n['state']} | "
                      f"{_cell(', '.join(f'{k}: {v}' for k, v in n['deliveries'].items()))} |")
-    lines += ["", "## Files", "", f"Reports, previews and the dossier: `{dossier_dir(incident_id)}`", ""]
+    folder = dossier_dir(incident_id)
+    lines += ["", "## Files", "", f"Reports, previews and the dossier: `{folder}`", ""]
+    for name, what in (("notices", "each notice's previews (text, HTML, PDF) and content checks"),
+                       ("decision-record.pdf", "the decision record, with the clocks' timeline"),
+                       ("dossier.json", "the dossier (machine-readable)"),
+                       ("filings", "the regulator filing packages (PDF and JSON)")):
+        if (folder / name).exists():
+            lines.append(f"- `{folder / name}`: {what}")
+    lines.append("")
     return "\n".join(lines)

@@ -97,8 +97,17 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
-def _text(value: object) -> str:
-    return "<br/>".join(escape(line) for line in str(value).splitlines()) or "—"
+def _text(value: object, limit: int | None = None) -> str:
+    text = str(value)
+    if limit is not None and len(text) > limit:
+        # A table row cannot break across pages: a cell taller than a page would fail the whole document.
+        text = text[: limit - 40].rstrip() + " … [cut here; the full text is in the dossier]"
+    return "<br/>".join(escape(line) for line in text.splitlines()) or "—"
+
+
+def _cell_limit(width: float) -> int:
+    # About 60 lines of 8-point text in a column of this fraction of the text width (~120 characters a line).
+    return max(300, int(7000 * width))
 
 
 def _flowables(block: Block, s: dict[str, ParagraphStyle]) -> list[Flowable]:
@@ -109,12 +118,14 @@ def _flowables(block: Block, s: dict[str, ParagraphStyle]) -> list[Flowable]:
     grid = TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
                        ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3)])
     if isinstance(block, Fields):
-        rows = [[Paragraph(_text(k), s["head"]), Paragraph(_text(v), s["cell"])] for k, v in block.rows]
+        rows = [[Paragraph(_text(k, _cell_limit(0.32)), s["head"]), Paragraph(_text(v, _cell_limit(0.68)), s["cell"])]
+                for k, v in block.rows]
         return [Table(rows, colWidths=[0.32 * _WIDTH, 0.68 * _WIDTH], style=grid), Spacer(1, 4 * mm)] if rows else []
     if isinstance(block, Columns):
         widths = block.widths or [1 / len(block.header)] * len(block.header)
         rows = [[Paragraph(_text(h), s["head"]) for h in block.header]]
-        rows += [[Paragraph(_text(c), s["cell"]) for c in r] for r in block.rows]
+        rows += [[Paragraph(_text(c, _cell_limit(w)), s["cell"]) for c, w in zip(r, widths, strict=False)]
+                 for r in block.rows]
         grid.add("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke)
         return [Table(rows, colWidths=[w * _WIDTH for w in widths], style=grid, repeatRows=1), Spacer(1, 4 * mm)]
     if isinstance(block, Letter):

@@ -82,6 +82,7 @@ def test_flow_waits_on_people_and_resumes_to_notified(prefect_harness, home, tmp
         in stories[-1]
     assert "| approved | 12 pass, 0 fail, 2 to confirm | simulated | simulated: 3 |" in stories[-1]
     assert "Person0" not in "".join(stories) and "Main St" not in "".join(stories)
+    assert "decision-record.pdf`: the decision record" in stories[-1] and "previews (text, HTML, PDF)" in stories[-1]
     # Running it again changes nothing.
     before = _actions(engine, iid)
     assert all(r["outcome"] == "already_done" for r in breach_response(iid))

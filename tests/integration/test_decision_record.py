@@ -111,3 +111,13 @@ def test_the_timeline_draws_holds_late_and_simulated_clocks_deterministically() 
     pixels = {c for _, c in Image.open(io.BytesIO(png)).convert("RGB").getcolors(maxcolors=1 << 20)}
     assert (0xCB, 0x18, 0x1D) in pixels  # deadline ticks and the late diamond
     assert (0xD9, 0xD9, 0xD9) in pixels  # the hold's grey span (0.85)
+
+
+def test_a_cell_longer_than_a_page_is_cut_not_fatal() -> None:
+    from breachclock.models.report.pdf import Columns, Fields, render_pdf
+
+    huge = "A very long reason. " * 2000
+    pdf = render_pdf("Long", [Columns(("rule", "reason"), [("US-CA individuals", huge)], widths=(0.2, 0.8)),
+                              Fields([("basis", huge)])])
+    text = " ".join((p.extract_text() or "") for p in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+    assert "the full text is in the dossier" in " ".join(text.split())
