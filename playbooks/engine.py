@@ -8,6 +8,7 @@ it did or did not notify. Client contracts are evaluated the same way.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -60,7 +61,7 @@ def _regime_gate(ctx: Context, regime: Regime, version: RegimeVersion, cov: Cove
     applies = version.applies_to
     about_people = not (applies.entity_based or applies.client_based)
     if version.status == "not_in_force":
-        return f"{regime.name} is not in force ({version.confidence_notes or 'status recorded in the rule data'})"
+        return f"{regime.name} is not in force ({_gist(version.confidence_notes) or 'status recorded in the rule data'})"
     if about_people and not ctx.facts.involves_personal_data():
         return (f"the incident involves no personal data, and {regime.name} applies to breaches of personal "
                 "information")
@@ -328,6 +329,19 @@ def evaluate_contract(ctx: Context, client: ClientTerms) -> Decision:
     return Decision(**base, required=True, due=deadline.due, due_date=deadline.due_date,
                     due_text=f"within {client.notice_hours} hours of discovery under the contract",
                     clock_start={"event": "discovery", "at": f.discovered_at}, reason=reason)
+
+
+def _gist(notes: str | None, limit: int = 300) -> str | None:
+    """The opening of a version's notes, whole sentences up to ``limit`` characters: a reason, not the review."""
+    if not notes:
+        return None
+    sentences = re.split(r"(?<=\.)\s+", " ".join(notes.split()))
+    out = sentences[0]
+    for sentence in sentences[1:]:
+        if len(out) + len(sentence) + 1 > limit:
+            return out + " (more in the rule data's notes)"
+        out += " " + sentence
+    return out
 
 
 def _covered_for(ctx: Context) -> tuple[str, ...]:
