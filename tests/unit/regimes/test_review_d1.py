@@ -81,3 +81,24 @@ def test_new_york_email_and_ssn_without_a_name_is_notified():
     d = decide(f, "US-NY", "individuals", datetime(2025, 6, 3, tzinfo=tz))
     # "within thirty days after the breach has been discovered"
     assert d.required and d.due_date == date(2025, 7, 2)
+
+
+# --- Iowa: § 715C.2(8), Attorney General notice ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("day", [date(2015, 1, 1), date(2020, 1, 1)])
+def test_iowa_attorney_general_notice_at_exactly_500(day):
+    # Attorney General's page: "Anyone who encounters a security breach that affects at least 500 Iowa residents
+    # must provide written notice ... within five business days after notifying affected people"; the statute's
+    # own operator (§ 715C.2(8)) was not read, so the wider reading is coded.
+    ag = rule("US-IA", day, "attorney_general")
+    assert (ag.threshold.op, ag.threshold.value) == (">=", 500)
+    assert (ag.clocks[0].start, ag.clocks[0].unit, ag.clocks[0].amount) == ("individual_notice", "business_days", 5)
+
+
+def test_iowa_attorney_general_owed_for_500_residents_through_the_engine():
+    tz = ZoneInfo("America/Chicago")
+    f = facts(datetime(2026, 3, 2, 10, tzinfo=tz), {"US-IA": 500}, ["name", "ssn"])
+    assert decide(f, "US-IA", "attorney_general", datetime(2026, 3, 3, tzinfo=tz)).required
+    fewer = facts(datetime(2026, 3, 2, 10, tzinfo=tz), {"US-IA": 499}, ["name", "ssn"])
+    assert not decide(fewer, "US-IA", "attorney_general", datetime(2026, 3, 3, tzinfo=tz)).required
