@@ -102,3 +102,25 @@ def test_iowa_attorney_general_owed_for_500_residents_through_the_engine():
     assert decide(f, "US-IA", "attorney_general", datetime(2026, 3, 3, tzinfo=tz)).required
     fewer = facts(datetime(2026, 3, 2, 10, tzinfo=tz), {"US-IA": 499}, ["name", "ssn"])
     assert not decide(fewer, "US-IA", "attorney_general", datetime(2026, 3, 3, tzinfo=tz)).required
+
+
+# --- Oklahoma: SB 626 (2025), vendor notice to the Attorney General ------------------------------------------
+
+
+def test_oklahoma_vendor_attorney_general_notice_from_2026():
+    # Insights Association on SB 626: an entity that "maintains or licenses computerized data that includes
+    # personal information that they do not own must provide notice ... to the information's owner or licensee.
+    # The entity must also provide notice to the Oklahoma AG" (enrolled § 163 not read: no fixed time is coded).
+    ag = rule("US-OK", date(2026, 6, 1), "attorney_general_service_provider")
+    assert ag.roles == ["service_provider"]
+    assert (ag.threshold.op, ag.threshold.value) == (">=", 500)
+    assert ag.clocks[0].unit == "none" and ag.clocks[0].amount is None
+    assert "attorney_general_service_provider" not in {o.key for o in version("US-OK", date(2025, 12, 31)).obligations}
+
+
+def test_oklahoma_vendor_gets_an_attorney_general_decision_without_a_fixed_date():
+    tz = ZoneInfo("America/Chicago")
+    f = facts(datetime(2026, 3, 2, 10, tzinfo=tz), {"US-OK": 600}, ["name", "ssn"],
+              entity={"name": "Acme", "timezone": "America/Chicago", "roles": ["service_provider"]})
+    d = decide(f, "US-OK", "attorney_general_service_provider", datetime(2026, 3, 3, tzinfo=tz))
+    assert d.required and d.due_date is None
