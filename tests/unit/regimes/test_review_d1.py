@@ -124,3 +124,19 @@ def test_oklahoma_vendor_gets_an_attorney_general_decision_without_a_fixed_date(
               entity={"name": "Acme", "timezone": "America/Chicago", "roles": ["service_provider"]})
     d = decide(f, "US-OK", "attorney_general_service_provider", datetime(2026, 3, 3, tzinfo=tz))
     assert d.required and d.due_date is None
+
+
+# --- Washington: RCW 19.255.010 clocks (HB 1071, from 2020-03-01) -------------------------------------------
+
+
+def test_washington_clocks_match_the_attorney_generals_page():
+    # atg.wa.gov: notification "within 30 days after the breach was discovered"; "If a data breach affects more
+    # than 500 Washington residents, notification must also be provided to the Attorney General's Office ... This
+    # notice is also due within 30 days of discovery of the breach."
+    day = date(2026, 6, 1)
+    assert version("US-WA", day).reviewed_on == date(2026, 12, 3)
+    ind, ag = rule("US-WA", day, "individuals"), rule("US-WA", day, "attorney_general")
+    for r in (ind, ag):
+        assert (r.clocks[0].start, r.clocks[0].unit, r.clocks[0].amount) == ("discovery", "days", 30)
+    assert (ag.threshold.op, ag.threshold.value) == (">", 500)
+    assert len(ag.clocks) == 1  # no second "by the time consumers are notified" clock
