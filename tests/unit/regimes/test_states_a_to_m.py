@@ -154,7 +154,8 @@ ROWS = [
         "US-IA",
         "in the most expeditious manner possible and without unreasonable delay",
         "discovery", "none", None,
-        {"attorney_general": ((">", 500), "a breach of security affecting more than five hundred residents of this state")},
+        # operator unread (review d1): "more than five hundred" as commonly quoted, "at least 500" on the AG's page
+        {"attorney_general": ((">=", 500), "a breach of security affecting 500 or more Iowa residents (JD Supra; AG: at least 500)")},
         record_years=5,
     ),
     Row(
