@@ -83,3 +83,58 @@ def contained_incident_with_people(engine, tmp_path: Path, people: int,  # type:
     with session_scope(engine) as s:
         import_records(s, iid, extract, actor="tester", workers=1)
     return iid
+
+
+# --- The law's data, for the regime tests (tests/unit/regimes/) ---------------------------------------------
+
+
+def regime_version(regime_id: str, day):  # type: ignore[no-untyped-def]
+    """The version of a regime in force on ``day`` (the test fails if there is none)."""
+    from breachclock.playbooks.catalog import regimes
+
+    found = regimes()[regime_id].version_on(day)
+    assert found is not None, f"{regime_id}: no version in force on {day}"
+    return found
+
+
+def regime_covers(regime_id: str, day, *elements: str) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the regime's definition on ``day`` covers a person with these exposed elements."""
+    return regime_version(regime_id, day).personal_information.covers(frozenset(elements))
+
+
+def regime_rule(regime_id: str, day, key: str):  # type: ignore[no-untyped-def]
+    rules = {o.key: o for o in regime_version(regime_id, day).obligations}
+    assert key in rules, f"{regime_id} on {day}: no rule {key!r}"
+    return rules[key]
+
+
+def law_facts(discovered, affected: dict[str, int], elements: list[str], **extra):  # type: ignore[no-untyped-def]
+    """A minimal incident for asking the engine one question of the law."""
+    from breachclock.playbooks.facts import IncidentFacts
+
+    base = {"title": "Review incident", "entity": {"name": "Acme", "timezone": str(discovered.tzinfo)},
+            "discovered_at": discovered.isoformat(), "data_elements": elements, "affected": affected}
+    base.update(extra)
+    return IncidentFacts.model_validate(base)
+
+
+def law_decision(f, regime_id: str, key: str, as_of, **kw):  # type: ignore[no-untyped-def]
+    """The engine's one decision under ``regime_id``'s rule ``key``."""
+    from breachclock.playbooks.catalog import regimes
+    from breachclock.playbooks.engine import evaluate
+
+    (d,) = [d for d in evaluate(f, as_of=as_of, regimes=[regimes()[regime_id]], **kw) if d.rule_key == key]
+    return d
+
+
+def live_channels_at(sendgrid_url: str, home: Path, sender: str = "Example LLP\n1 Main St\nBoston MA 02110"):  # type: ignore[no-untyped-def]
+    """The live channels, e-mail going to a fake SendGrid at ``sendgrid_url``, letters and filings as PDFs in
+    ``home``/letters and ``home``/outbox."""
+    from breachclock.notifications.config import NotificationSettings, build_channels
+    from pydantic import SecretStr
+
+    settings = NotificationSettings(channel_backend="live", sendgrid_api_key=SecretStr("SG.fake-key"),
+                                    sendgrid_host=sendgrid_url, email_from="privacy@example-law.test",
+                                    postal_sender_block=sender, postal_outbox_dir=home / "letters",
+                                    provider_timeout_seconds=2)
+    return build_channels(settings, channels=["email", "postal", "filing"])

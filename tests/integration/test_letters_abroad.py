@@ -14,11 +14,9 @@ from breachclock.models.incident.service import open_incident
 from breachclock.models.incident.stages import STAGES, run_stage
 from breachclock.models.notice.approval import decide
 from breachclock.models.scoping.store import import_records
-from breachclock.notifications.config import NotificationSettings, build_channels
-from pydantic import SecretStr
 from sqlalchemy import select
 
-from tests.factories import finish_containment, sample_facts
+from tests.factories import finish_containment, live_channels_at, sample_facts
 from tests.notifications.fakes import FakeSendGridServer
 
 PEOPLE = {"gb": ("GB", "London"), "de": ("DE", "Berlin"), "on": ("CA-ON", "Toronto"), "qc": ("CA-QC", "Montréal"),
@@ -55,12 +53,8 @@ def _received(engine, home: Path, tmp_path: Path, sendgrid: FakeSendGridServer) 
         for n in s.scalars(select(Notice).where(Notice.incident_id == iid)):
             decide(s, n.id, counsel="Jane Counsel", approve=True)
     assert run_stage("approval", iid, engine=engine).outcome == "done"
-    settings = NotificationSettings(channel_backend="live", sendgrid_api_key=SecretStr("SG.fake-key"),
-                                    sendgrid_host=sendgrid.url, email_from="privacy@example-law.test",
-                                    postal_sender_block="Example LLP\n1 Main St\nNew York NY 10001",
-                                    postal_outbox_dir=home / "letters", provider_timeout_seconds=2)
-    result = run_stage("notification", iid, engine=engine,
-                       channels=build_channels(settings, channels=["email", "postal", "filing"]))
+    result = run_stage("notification", iid, engine=engine, channels=live_channels_at(
+        sendgrid.url, home, "Example LLP\n1 Main St\nNew York NY 10001"))
     assert "0 failed" in result.message, result.message
     out: dict[str, list[str]] = {}
     for request in sendgrid.accepted:

@@ -16,11 +16,9 @@ from breachclock.models.notice.approval import decide
 from breachclock.models.notice.drafting import obligations_of
 from breachclock.models.notice.validation import validate_notice
 from breachclock.models.scoping.store import import_records
-from breachclock.notifications.config import NotificationSettings, build_channels
-from pydantic import SecretStr
 from sqlalchemy import select
 
-from tests.factories import finish_containment, sample_facts
+from tests.factories import finish_containment, live_channels_at, sample_facts
 from tests.notifications.fakes import FakeSendGridServer
 
 HEALTH = {"name": "Example Health", "timezone": "America/New_York", "roles": ["data_owner"],
@@ -72,12 +70,8 @@ def test_each_patient_gets_one_letter_satisfying_both_laws_unless_they_conflict(
         for n in s.scalars(select(Notice).where(Notice.incident_id == iid)):
             decide(s, n.id, counsel="Jane Counsel", approve=True)
     assert run_stage("approval", iid, engine=engine).outcome == "done"
-    settings = NotificationSettings(channel_backend="live", sendgrid_api_key=SecretStr("SG.fake-key"),
-                                    sendgrid_host=sendgrid.url, email_from="privacy@example-health.test",
-                                    postal_sender_block="Example Health\n1 Main St\nBoston MA 02110",
-                                    postal_outbox_dir=home / "letters", provider_timeout_seconds=2)
-    result = run_stage("notification", iid, engine=engine,
-                       channels=build_channels(settings, channels=["email", "postal", "filing"]))
+    result = run_stage("notification", iid, engine=engine, channels=live_channels_at(
+        sendgrid.url, home, "Example Health\n1 Main St\nBoston MA 02110"))
     assert "0 failed" in result.message and "drafted" not in result.message, result.message
 
     received: dict[str, list[str]] = {}

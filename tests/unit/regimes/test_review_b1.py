@@ -14,22 +14,9 @@ from breachclock.playbooks.catalog import regimes
 from breachclock.playbooks.engine import evaluate
 from breachclock.playbooks.facts import IncidentFacts
 
-
-def version(regime_id: str, day: date):
-    found = regimes()[regime_id].version_on(day)
-    assert found is not None, f"{regime_id}: no version in force on {day}"
-    return found
-
-
-def covers(regime_id: str, day: date, *elements: str) -> bool:
-    return version(regime_id, day).personal_information.covers(frozenset(elements))
-
-
-def rule(regime_id: str, day: date, key: str):
-    rules = {o.key: o for o in version(regime_id, day).obligations}
-    assert key in rules, f"{regime_id} on {day}: no rule {key!r}"
-    return rules[key]
-
+from tests.factories import regime_covers as covers
+from tests.factories import regime_rule as rule
+from tests.factories import regime_version as version
 
 ON = date(2026, 12, 3)
 

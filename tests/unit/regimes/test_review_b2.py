@@ -13,44 +13,25 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from breachclock.playbooks.catalog import regimes
-from breachclock.playbooks.engine import Decision, evaluate
-from breachclock.playbooks.facts import IncidentFacts
 from breachclock.playbooks.schema import delay_rule
+
+from tests.factories import law_decision as decide
+from tests.factories import law_facts as facts
+from tests.factories import regime_covers as covers
+from tests.factories import regime_rule as rule
+from tests.factories import regime_version as version
 
 REVIEWED = date(2026, 12, 3)
 
 
-def version(regime_id: str, day: date):
-    found = regimes()[regime_id].version_on(day)
-    assert found is not None, f"{regime_id}: no version in force on {day}"
-    return found
 
 
-def covers(regime_id: str, day: date, *elements: str) -> bool:
-    return version(regime_id, day).personal_information.covers(frozenset(elements))
 
 
-def rule(regime_id: str, day: date, key: str):
-    rules = {o.key: o for o in version(regime_id, day).obligations}
-    assert key in rules, f"{regime_id} on {day}: no rule {key!r}"
-    return rules[key]
 
 
-def facts(discovered: datetime, affected: dict[str, int], elements: list[str], **extra: Any) -> IncidentFacts:
-    base: dict[str, Any] = {
-        "title": "Review incident",
-        "entity": {"name": "Acme", "timezone": str(discovered.tzinfo)},
-        "discovered_at": discovered.isoformat(),
-        "data_elements": elements,
-        "affected": affected,
-    }
-    base.update(extra)
-    return IncidentFacts.model_validate(base)
 
 
-def decide(f: IncidentFacts, regime_id: str, key: str, as_of: datetime) -> Decision:
-    (d,) = [d for d in evaluate(f, as_of=as_of, regimes=[regimes()[regime_id]]) if d.rule_key == key]
-    return d
 
 
 def hold(start: datetime, end: datetime, **extra: Any) -> dict[str, Any]:

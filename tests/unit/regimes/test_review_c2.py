@@ -8,20 +8,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from breachclock.playbooks.catalog import regimes
 from breachclock.playbooks.schema import delay_rule
 
-
-def version(regime_id: str, day: date):
-    found = regimes()[regime_id].version_on(day)
-    assert found is not None, f"{regime_id}: no version in force on {day}"
-    return found
-
-
-def rule(regime_id: str, day: date, key: str):
-    rules = {o.key: o for o in version(regime_id, day).obligations}
-    assert key in rules, f"{regime_id} on {day}: no rule {key!r}"
-    return rules[key]
+from tests.factories import regime_rule as rule
+from tests.factories import regime_version as version
 
 
 def delay(regime_id: str, day: date, key: str) -> str:
