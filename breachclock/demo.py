@@ -42,6 +42,8 @@ _LAST = ["Abara", "Brooks", "Castillo", "Dubois", "Eriksen", "Fujita", "García"
 # Residents per state in the sample extract: California is over its 500-resident AG threshold.
 _STATES = {"CA": ("Sacramento", "95814", 505), "TX": ("Austin", "78701", 40), "NY": ("Albany", "12207", 30),
            "MA": ("Boston", "02110", 15)}
+# And a few clients abroad: Quebec residents get one letter, in French, under PIPEDA and Quebec's Act together.
+_ABROAD = {("CA", "QC"): ("Montréal", "H2X 1Y4", 4)}
 
 
 def write_sample_people(path: Path, seed: int = 7) -> int:
@@ -56,11 +58,18 @@ def write_sample_people(path: Path, seed: int = 7) -> int:
                 "first_name": first, "last_name": last,
                 "email": "" if postal else f"{first}.{last}.{state}{i}@example.test".lower().replace("'", ""),
                 "address": f"{100 + i} Elm Street" if postal else "", "city": city if postal else "",
-                "state": state, "zip": zip_code if postal else "", "exposed": "ssn;dob",
+                "state": state, "zip": zip_code if postal else "", "country": "US", "exposed": "ssn;dob",
             })
+    for (country, province), (city, postal_code, count) in _ABROAD.items():
+        for i in range(count):
+            first, last = rng.choice(_FIRST), rng.choice(_LAST)
+            rows.append({"first_name": first, "last_name": last,
+                         "email": f"{first}.{last}.{province}{i}@example.test".lower().replace("'", ""),
+                         "address": "", "city": city, "state": province, "zip": postal_code, "country": country,
+                         "exposed": "ssn;dob"})
     rows.append(dict(rows[1]))  # the same person exported twice
     rows.append({"first_name": "Sam", "last_name": "Okafor", "email": "sam.okafor@example.test", "address": "",
-                 "city": "", "state": "", "zip": "", "exposed": "ssn"})  # residency unknown
+                 "city": "", "state": "", "zip": "", "country": "", "exposed": "ssn"})  # residency unknown
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()

@@ -45,9 +45,14 @@ def test_demo_reaches_notified_with_an_intact_chain_and_a_dossier(prefect_harnes
     assert "Notice of Data Breach" in letter and "What Happened" in letter
     checks = (reports / "notices" / f"{ca['id']}.checks.txt").read_text()
     assert "ok: US-CA" in checks and "FAILED" not in checks
+    # Quebec's residents: one letter, in French, under PIPEDA and Quebec's Act together
+    (qc,) = [n for n in data["notices"] if n["audience"] == "individual" and n["jurisdiction"] == "CA-QC"]
+    french = (reports / "notices" / f"{qc['id']}.email.txt").read_text(encoding="utf-8")
+    assert "Ce qui s'est passé" in french and "Commission d'accès à l'information du Québec" in french
+    assert "Commissariat à la protection de la vie privée du Canada" in french
 
     # The filing packages for the regulators, written at the end: counts only, no person's details.
-    assert "filing packages: 6" in text
+    assert "filing packages: 9" in text  # six US filings, and Canada's and Quebec's commissioners
     packages = sorted((home / "demo" / "reports").glob("*/filings/*.json"))
     assert {p.stem for p in packages} >= {"US-CA.attorney_general", "US-MA.attorney_general", "US-NY.attorney_general"}
     for p in packages:
