@@ -149,17 +149,17 @@ def _included_fact(rule: ContentRule, body: str, facts: NoticeFacts) -> list[str
             return ["the identity-protection offer is not in the text"]
     elif rule.fact == "nature":
         # A description of what happened: the incident file's own account, in the letter.
-        if not facts.summary:
+        if not (facts.summary or "").strip():
             return ["the incident file has no summary: the law requires a description of what happened"]
         if _fold(facts.summary) not in body:
             return ["does not describe what happened (the incident file's summary is not in the text)"]
     elif rule.fact == "likely_consequences":
-        if not facts.likely_consequences:
+        if not (facts.likely_consequences or "").strip():
             return ["the incident file has no likely_consequences: the law requires the likely consequences"]
         if _fold(facts.likely_consequences) not in body:
             return ["the likely consequences (the incident file's likely_consequences) are not in the text"]
     elif rule.fact == "contact":
-        if not facts.entity_contact or _fold(facts.entity_contact) not in body:
+        if not (facts.entity_contact or "").strip() or _fold(facts.entity_contact) not in body:
             return ["the entity's contact details (entity.contact) are not in the text"]
     elif rule.fact == "toll_free_number":
         if not (facts.entity_contact and TOLL_FREE.search(facts.entity_contact)):

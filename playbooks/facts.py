@@ -341,6 +341,14 @@ class IncidentFacts(_Strict):
 
     _e = field_validator("data_elements")(classmethod(lambda cls, v: check_elements(v)))
 
+    @field_validator("summary", "likely_consequences")
+    @classmethod
+    def _text_or_nothing(cls, value: str | None) -> str | None:
+        # Notices print these words and the content checks look for them: blank text would pass as said.
+        if value is not None and not value.strip():
+            raise ValueError("must not be blank: leave the field out until it is known")
+        return value.strip() if value is not None else None
+
     @field_validator("affected")
     @classmethod
     def _affected(cls, value: dict[str, int]) -> dict[str, int]:

@@ -178,6 +178,10 @@ def _resolve(state: str, zip5: str, country: str) -> str:
         return US_TERRITORIES[cc]
     if state and (code := subdivision_code(state, cc)):
         return code
+    if state.strip() and cc is None:
+        # A state or province we cannot read and no country ("NSW" with postcode 2000): the number is not
+        # evidence of a US ZIP, so never guess a US state from it.
+        return UNKNOWN
     if zip5 and cc in (None, "US") and (code := zip_jurisdiction(zip5)):
         return code
     if cc is not None:

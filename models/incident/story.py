@@ -65,9 +65,11 @@ def run_story(session: Session, incident_id: str, stages: Sequence[dict[str, str
               "|---|---|---|---|---|---|---|---|"]
     for d in duties:
         target = d["due"] or d["policy_due"]
-        lines.append(f"| {d['regime']} | {d['rule']} | {d['recipient_kind']} | {d['jurisdiction']} | "
+        # A contract's duty is named by its client's id: the story says only that it is a client's contract.
+        regime = "a client's contract" if d["regime"].startswith("CONTRACT:") else d["regime"]
+        lines.append(f"| {regime} | {d['rule']} | {d['recipient_kind']} | {d['jurisdiction']} | "
                      f"{f'{target.astimezone(tz):%Y-%m-%d %H:%M %Z}' if target else '—'} | {_cell(d['deadline_is'])} | "
-                     f"{_standing(d, now)} | {_cell(d.get('notice'))} |")
+                     f"{_standing(d, now)} | {_cell(', '.join(d.get('notices') or []))} |")
 
     notices = notices_overview(session, incident_id)
     lines += ["", f"## Notices ({len(notices)})", "",

@@ -56,7 +56,11 @@ class LetterRouter:
             if obligation.id not in self._scopes:
                 self._scopes[obligation.id] = recipients.people_scope(obligation)
         self._notices = sorted(((frozenset(s), n) for n, s in sets.items()), key=lambda p: (-len(p[0]), p[1]))
+        self._duties = {n: frozenset(s) for n, s in sets.items()}
         self.notices_for = lru_cache(maxsize=4096)(self._notices_for)
+
+    def duties_of(self, notice_id: str) -> frozenset[int]:
+        return self._duties.get(notice_id, frozenset())
 
     def _notices_for(self, data_set: str, jurisdiction: str, elements: frozenset[str]) -> frozenset[str]:
         duties = _covering(self._scopes, data_set, jurisdiction, elements)

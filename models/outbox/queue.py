@@ -14,7 +14,7 @@ from breachclock.models.incident.models import Incident
 from breachclock.models.notice import recipients
 from breachclock.models.notice.drafting import obligations_of, variants_of
 from breachclock.models.notice.grouping import LetterRouter
-from breachclock.models.notice.models import Notice
+from breachclock.models.notice.models import Notice, NoticeObligation
 from breachclock.models.obligation.models import Obligation
 from breachclock.models.outbox.models import Delivery
 from sqlalchemy import func, select, update
@@ -118,10 +118,13 @@ def queue(session: Session, incident: Incident, *, actor: str, notice_ids: Itera
             rows.clear()
 
     router: LetterRouter | None = None
+    given: dict[int, dict[str, frozenset[int]]] | None = None
     for notice in session.scalars(select(Notice).where(Notice.id.in_(list(notice_ids))).order_by(Notice.id)):
         variants = variants_of(session, notice.id)
         if notice.audience == "individual":
             router = router or LetterRouter(session, incident.id)
+            given = given if given is not None else _duties_given(session, incident.id)
+            mine = router.duties_of(notice.id)
             pending = {pid: (did, ch) for did, pid, ch in session.execute(
                 select(Delivery.id, Delivery.person_id, Delivery.channel).where(
                     Delivery.notice_id == notice.id, Delivery.status == "pending"))}
@@ -133,6 +136,8 @@ def queue(session: Session, incident: Incident, *, actor: str, notice_ids: Itera
                 for pid, person_channels, _sealed, where, exposed in covered_people(session, obligation):
                     if notice.id not in router.notices_for(notice.data_set, where, exposed):
                         continue
+                    if any(n != notice.id and duties & mine for n, duties in given.get(pid, {}).items()):
+                        continue  # a letter carrying one of these duties is already theirs: never a second
                     channel = recipients.person_channel(person_channels, variants)
                     if channel is None:
                         unreachable += 1
@@ -161,6 +166,23 @@ def queue(session: Session, incident: Incident, *, actor: str, notice_ids: Itera
                      details={"queued": queued, "without_contact": without_contact, "moved_channel": moved,
                               "notices": sorted(notice_ids), "id_ranges": [[first, last]] if queued else []})
     return QueueReport(queued, without_contact)
+
+
+def _duties_given(session: Session, incident_id: str) -> dict[int, dict[str, frozenset[int]]]:
+    """Per person, the duties each of their letters already carries (a delivery queued, sent, handed over or in
+    doubt; a failed one carries nothing)."""
+    links: dict[str, set[int]] = {}
+    for notice_id, obligation_id in session.execute(
+            select(NoticeObligation.notice_id, NoticeObligation.obligation_id).join(
+                Notice, Notice.id == NoticeObligation.notice_id).where(
+                Notice.incident_id == incident_id, Notice.audience == "individual")):
+        links.setdefault(notice_id, set()).add(obligation_id)
+    out: dict[int, dict[str, frozenset[int]]] = {}
+    for person_id, notice_id in session.execute(
+            select(Delivery.person_id, Delivery.notice_id).join(Notice, Notice.id == Delivery.notice_id).where(
+                Notice.incident_id == incident_id, Delivery.person_id.is_not(None), Delivery.status != "failed")):
+        out.setdefault(person_id, {})[notice_id] = frozenset(links.get(notice_id, ()))
+    return out
 
 
 def _delivery_count(session: Session, incident_id: str) -> int:

@@ -122,3 +122,45 @@ def test_people_recorded_later_get_a_combined_letter_for_their_new_set_of_duties
     # New Yorkers' set (New York's law and HIPAA) gets its combined letter; nothing already drafted is drafted again.
     assert ("US-FED-HIPAA individuals", "US-NY individuals") in sets
     assert len(sets) == len(set(sets))
+
+
+def test_a_person_whose_duties_grow_on_a_reimport_never_gets_a_second_letter_for_a_duty(engine, home, tmp_path,
+                                                                                        sendgrid) -> None:
+    """A Nevada patient whose medical record alone was exposed is owed HIPAA's letter only; a re-import adds
+    their SSN, so Nevada's law covers them too. They must not get a second letter carrying HIPAA's duty."""
+    with session_scope(engine) as s:
+        iid = open_incident(s, sample_facts(affected={}, entity=HEALTH, data_elements=["name", "medical", "ssn"],
+                                            summary="An attacker copied the patient billing database."),
+                            source=b"t", playbook="lost_device", actor="tester").id
+    finish_containment(engine, iid)
+    first = tmp_path / "first.csv"
+    first.write_text("first_name,last_name,email,state,exposed\nLeo,Harrow,leo@example.test,NV,medical\n"
+                     "Amy,Fenwick,amy@example.test,NV,medical;ssn\n")  # Amy's letter combines Nevada's and HIPAA's
+    with session_scope(engine) as s:
+        import_records(s, iid, first, actor="tester", workers=1)
+
+    def drive() -> None:
+        for stage in STAGES[:6]:
+            run_stage(stage, iid, engine=engine)
+        with session_scope(engine) as s:
+            for n in s.scalars(select(Notice).where(Notice.incident_id == iid)):
+                decide(s, n.id, counsel="Jane Counsel", approve=True)
+        for stage in STAGES[5:]:
+            run_stage(stage, iid, engine=engine, **({"channels": live_channels_at(sendgrid.url, home)}
+                                                   if stage == "notification" else {}))
+
+    drive()
+    assert sorted(r.json()["personalizations"][0]["to"][0]["email"] for r in sendgrid.accepted
+                  if "@example.test" in str(r.json())) == ["amy@example.test", "leo@example.test"]
+    again = tmp_path / "again.csv"
+    again.write_text("first_name,last_name,email,state,exposed\nLeo,Harrow,leo@example.test,NV,medical;ssn\n"
+                     "Amy,Fenwick,amy@example.test,NV,medical;ssn\n")
+    with session_scope(engine) as s:
+        import_records(s, iid, again, actor="tester", workers=1)
+    drive()
+    to_leo = [r for r in sendgrid.accepted if r.json()["personalizations"][0]["to"][0]["email"] == "leo@example.test"]
+    assert len(to_leo) == 1, [r.json()["subject"] for r in to_leo]  # HIPAA's letter, once
+    with session_scope(engine) as s:  # Nevada's duty to Leo is not silently met: it stays open, and says so
+        nv = s.scalars(select(Obligation).where(Obligation.incident_id == iid, Obligation.regime == "US-NV",
+                                                Obligation.rule_key == "individuals")).one()
+        assert nv.fulfilled_at is None

@@ -142,3 +142,12 @@ def test_a_rule_must_say_what_it_checks():
         ContentRule(id="x", must="include", citation="c", text="t")
     with pytest.raises(ValidationError, match="min_months"):
         ContentRule(id="x", must="include", fact="monitoring_offer", citation="c", text="t")
+
+
+def test_blank_texts_never_pass_as_said():
+    # A folded blank string is "in" every text: the checks must not take it for the law's content.
+    nature = ContentRule(id="what", must="include", fact="nature", citation="c", text="t")
+    consequences = ContentRule(id="cons", must="include", fact="likely_consequences", citation="c", text="t")
+    blank = NoticeFacts(**{**FACTS.__dict__, "summary": "   ", "likely_consequences": " \n "})
+    assert check("X", nature, "What Happened\n\n", blank).passed is False  # type: ignore[union-attr]
+    assert check("X", consequences, "What This May Mean for You\n\n", blank).passed is False  # type: ignore[union-attr]

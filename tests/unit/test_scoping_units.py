@@ -13,7 +13,10 @@ from breachclock.playbooks.jurisdictions import fold, resolve, zip_jurisdiction
     ("QC", "", "", "CA-QC"), ("Québec", "", "Canada", "CA-QC"), ("", "75001", "", "US-TX"),
     ("", "90210-1234", "", "US-CA"), ("", "00901", "", "US-PR"), ("", "96910", "", "US-GU"),
     ("", "", "Germany", "DE"), ("", "", "DE", "DE"), ("", "", "PR", "US-PR"), ("Narnia", "", "", "unknown"),
-    ("", "", "", "unknown"), ("", "12345", "Germany", "DE"), ("Narnia", "10001", "", "US-NY"),
+    ("", "", "", "unknown"), ("", "12345", "Germany", "DE"),
+    # A state or province we cannot read, and no country: the number is no evidence of a US ZIP (an Australian
+    # "NSW" with postcode 2000 was once filed as a Massachusetts resident); counsel decides.
+    ("Narnia", "10001", "", "unknown"), ("NSW", "02000", "", "unknown"), ("NSW", "2000", "AU", "AU-NSW"),
 ])
 def test_resolve(state, zip_, country, expected):
     assert resolve(state, zip_, country) == expected
