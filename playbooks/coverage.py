@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from breachclock.playbooks.facts import AffectedGroup
-from breachclock.playbooks.jurisdictions import UNKNOWN, covers_jurisdiction
+from breachclock.playbooks.jurisdictions import covers_jurisdiction
 from breachclock.playbooks.schema import RegimeVersion
 
 
@@ -37,7 +37,9 @@ def coverage(version: RegimeVersion, groups: Sequence[AffectedGroup]) -> Coverag
         elements = frozenset(g.elements)
         is_covered = version.personal_information.covers(elements)
         everywhere += g.count if is_covered else 0
-        if g.jurisdiction == UNKNOWN or not covers_jurisdiction(version.applies_to.residents_of, g.jurisdiction):
+        # People of unknown residency count only under a law that protects people wherever they live and says so
+        # (`unknown` in residents_of: HIPAA protects a covered entity's patients, not a state's residents).
+        if not covers_jurisdiction(version.applies_to.residents_of, g.jurisdiction):
             continue
         if is_covered:
             covered[g.jurisdiction] = covered.get(g.jurisdiction, 0) + g.count

@@ -164,3 +164,50 @@ def test_a_person_whose_duties_grow_on_a_reimport_never_gets_a_second_letter_for
         nv = s.scalars(select(Obligation).where(Obligation.incident_id == iid, Obligation.regime == "US-NV",
                                                 Obligation.rule_key == "individuals")).one()
         assert nv.fulfilled_at is None
+
+
+def test_a_patient_of_unknown_residency_is_covered_by_hipaa_and_gets_one_letter(engine, home, tmp_path,
+                                                                                 sendgrid) -> None:
+    """HIPAA protects a covered entity's patients wherever they live: one whose residency the extract cannot tell
+    counts under HIPAA, gets a letter checked against § 164.404(c), and HIPAA is met only once they have it."""
+    from breachclock.models import Incident
+    from breachclock.models.obligation.service import decide_obligation
+
+    with session_scope(engine) as s:
+        iid = open_incident(s, sample_facts(affected={}, entity={**HEALTH, "country": "US"},
+                                            data_elements=["name", "medical", "ssn"],
+                                            summary="An attacker copied the patient billing database."),
+                            source=b"t", playbook="lost_device", actor="tester").id
+    finish_containment(engine, iid)
+    extract = tmp_path / "p.csv"
+    extract.write_text("first_name,last_name,email,state,exposed\nCal,Patient,cal@example.test,CA,medical;ssn\n"
+                       "Thaddeus,Okonkwo,thaddeus@example.test,,medical;ssn\n")
+    with session_scope(engine) as s:
+        import_records(s, iid, extract, actor="tester", workers=1)
+    for stage in STAGES[:4]:
+        run_stage(stage, iid, engine=engine)
+    with session_scope(engine) as s:
+        hipaa = s.scalars(select(Obligation).where(Obligation.incident_id == iid, Obligation.regime == "US-FED-HIPAA",
+                                                   Obligation.rule_key == "individuals")).one()
+        assert hipaa.counts == {"US-CA": 1, "unknown": 1}
+        unsettled = s.scalars(select(Obligation).where(Obligation.incident_id == iid,
+                                                       Obligation.regime == "NO-LAW-APPLIED")).one()
+        decide_obligation(s, s.get(Incident, iid), unsettled.id, required=True, counsel="Jane Counsel",
+                          reason="notify them with the firm's US letter")
+    for stage in STAGES[4:6]:
+        run_stage(stage, iid, engine=engine)
+    with session_scope(engine) as s:
+        for n in s.scalars(select(Notice).where(Notice.incident_id == iid)):
+            findings = validate_notice(s, n)
+            if n.audience == "individual" and "US-FED-HIPAA individuals" in [
+                    f"{o.regime} {o.rule_key}" for o in obligations_of(s, n.id)]:
+                assert any(f.regime == "US-FED-HIPAA" for f in findings)
+            decide(s, n.id, counsel="Jane Counsel", approve=True)
+    for stage in STAGES[5:]:
+        run_stage(stage, iid, engine=engine, **({"channels": live_channels_at(sendgrid.url, home)}
+                                               if stage == "notification" else {}))
+    to = [r.json()["personalizations"][0]["to"][0]["email"] for r in sendgrid.accepted]
+    assert to.count("thaddeus@example.test") == 1 and to.count("cal@example.test") == 1
+    with session_scope(engine) as s:
+        hipaa = s.get(Obligation, hipaa.id)
+        assert hipaa.fulfilled_at is not None and hipaa.fulfillment == "sent"
