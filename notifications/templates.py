@@ -8,7 +8,8 @@ text part wins::
     {audience}/{country}.{channel}.txt          e.g. individual/US.email.txt
     {audience}/default.{channel}.txt
 
-and the rest of the notice comes from the same variant, never mixed with
+(``{audience}/{jurisdiction}.{channel}.{language}.txt`` and so on for a letter in another language, e.g.
+``individual/US.postal.es.txt``: Spanish first, then the English notice in full), and the rest of the notice comes from the same variant, never mixed with
 another: ``.subject.txt`` (optional, one line) and ``.html`` (optional, email).
 Files whose names start with ``_`` are partials for ``{% include %}``.
 
@@ -156,8 +157,10 @@ class NoticeRenderer:
         self.env = _environment(FileSystemLoader(self.template_dir))
         self._refs_cache: dict[tuple[str, bytes], tuple[str, ...]] = {}
 
-    def candidates(self, audience: str, channel: str, jurisdiction: str | None) -> list[str]:
-        """Variant prefixes from most specific to default, e.g. ``individual/US-CA.email``."""
+    def candidates(self, audience: str, channel: str, jurisdiction: str | None, language: str | None = None
+                   ) -> list[str]:
+        """Variant prefixes from most specific to default, e.g. ``individual/US-CA.email`` (with a ``language``:
+        ``individual/US-CA.email.es``, and only those: a letter asked for in Spanish is never silently English)."""
         if audience not in AUDIENCES:
             raise ValueError(f"unknown audience {audience!r}")
         names: list[str] = []
@@ -167,19 +170,22 @@ class NoticeRenderer:
             if country != jurisdiction:
                 names.append(country)
         names.append("default")
-        return [f"{audience}/{name}.{channel}" for name in dict.fromkeys(names)]
+        suffix = f".{language}" if language else ""
+        return [f"{audience}/{name}.{channel}{suffix}" for name in dict.fromkeys(names)]
 
-    def resolve(self, audience: str, channel: str, jurisdiction: str | None) -> str:
+    def resolve(self, audience: str, channel: str, jurisdiction: str | None, language: str | None = None) -> str:
         """The prefix of the most specific variant that has a text part."""
-        for prefix in self.candidates(audience, channel, jurisdiction):
+        for prefix in self.candidates(audience, channel, jurisdiction, language):
             if self._exists(f"{prefix}.txt"):
                 return prefix
         raise NoticeTemplateNotFound(
             f"no template for audience={audience} channel={channel} jurisdiction={jurisdiction}"
+            + (f" language={language}" if language else "")
         )
 
-    def render(self, audience: str, channel: str, jurisdiction: str | None, context: dict[str, Any]) -> RenderedNotice:
-        prefix = self.resolve(audience, channel, jurisdiction)
+    def render(self, audience: str, channel: str, jurisdiction: str | None, context: dict[str, Any],
+               language: str | None = None) -> RenderedNotice:
+        prefix = self.resolve(audience, channel, jurisdiction, language)
         names = [n for n in (f"{prefix}.txt", f"{prefix}.subject.txt", f"{prefix}.html") if self._exists(n)]
         templates = self.snapshot(names)
         version = version_of(templates)
@@ -247,10 +253,11 @@ def _packaged_renderer() -> NoticeRenderer:
     return NoticeRenderer()
 
 
-def has_template(audience: Audience, channel: NoticeChannel, jurisdiction: str | None) -> bool:
-    """Whether the packaged templates have a variant for this audience, channel and jurisdiction."""
+def has_template(audience: Audience, channel: NoticeChannel, jurisdiction: str | None,
+                 language: str | None = None) -> bool:
+    """Whether the packaged templates have a variant for this audience, channel and jurisdiction (and language)."""
     try:
-        _packaged_renderer().resolve(audience, channel, jurisdiction)
+        _packaged_renderer().resolve(audience, channel, jurisdiction, language)
     except NoticeTemplateNotFound:
         return False
     return True
@@ -262,8 +269,10 @@ def render_notice(
     jurisdiction: str | None,
     context: dict[str, Any],
     *,
+    language: str | None = None,
     template_dir: Path | None = None,
 ) -> RenderedNotice:
-    """Renders the most specific template variant for ``audience``/``channel``/``jurisdiction``."""
+    """Renders the most specific template variant for ``audience``/``channel``/``jurisdiction`` (``language``:
+    the variant written in it, e.g. ``individual/US.postal.es.txt``)."""
     renderer = _packaged_renderer() if template_dir is None else NoticeRenderer(template_dir)
-    return renderer.render(audience, channel, jurisdiction, context)
+    return renderer.render(audience, channel, jurisdiction, context, language)

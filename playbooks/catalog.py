@@ -39,14 +39,16 @@ def read_yaml(path: Path) -> object:
 @cache
 def _vocabulary() -> dict[str, dict[str, str]]:
     raw = _read_yaml(PLAYBOOKS_DIR / "data_elements.yaml")
-    elements, plain, french = dict(raw["elements"]), dict(raw["plain"]), dict(raw.get("plain_fr", {}))
-    for words in (plain, french):
+    elements, plain = dict(raw["elements"]), dict(raw["plain"])
+    translated = {key.removeprefix("plain_"): dict(words) for key, words in raw.items()
+                  if key.startswith("plain_") and key != "plain_local"}
+    for words in (plain, *translated.values()):
         if set(elements) != set(words):
             raise CatalogError(f"data_elements.yaml: plain words missing or extra for {sorted(set(elements) ^ set(words))}")
     local = {country: dict(words) for country, words in (raw.get("plain_local") or {}).items()}
     if unknown := {c for words in local.values() for c in words} - set(elements):
         raise CatalogError(f"data_elements.yaml: plain_local names unknown elements {sorted(unknown)}")
-    return {"elements": elements, "plain": plain, "fr": french, "local": local}  # type: ignore[dict-item]
+    return {"elements": elements, "plain": plain, "local": local, **translated}  # type: ignore[dict-item]
 
 
 def data_elements() -> dict[str, str]:
@@ -56,10 +58,10 @@ def data_elements() -> dict[str, str]:
 
 def plain_element(code: str, where: str | None = None, language: str = "en") -> str:
     """How a notice to a person names an element ("Social Security number"; in Canada "Social Insurance Number";
-    in French "numéro d'assurance sociale")."""
+    in French "numéro d'assurance sociale"; in Spanish "número de Seguro Social")."""
     vocabulary = _vocabulary()
-    if language == "fr":
-        return vocabulary["fr"][code]
+    if language != "en":
+        return vocabulary[language][code]
     local: dict[str, dict[str, str]] = vocabulary["local"]  # type: ignore[assignment]
     for key in filter(None, [where, where.split("-", 1)[0] if where else None]):
         if code in local.get(key, {}):
@@ -110,17 +112,22 @@ def _guidance() -> dict[str, dict[str, object]]:
     return dict(_read_yaml(PLAYBOOKS_DIR / "guidance.yaml")["countries"])
 
 
-def guidance(jurisdiction: str, elements: set[str] | frozenset[str]) -> tuple[list[str], list[dict[str, str]]]:
-    """The steps and agency contacts a notice to a person of ``jurisdiction`` gives for the exposed ``elements``.
+def guidance(jurisdiction: str, elements: set[str] | frozenset[str], language: str | None = None
+             ) -> tuple[list[str], list[dict[str, str]]]:
+    """The steps and agency contacts a notice to a person of ``jurisdiction`` gives for the exposed ``elements``
+    (``language``: the steps in that language, as the country's entry gives them).
 
     ([], []) when the data has no guidance for that country (its notices then need their own template).
     """
     country = local_guidance(jurisdiction)
     if not country:
         return [], []
-    element_steps: dict[str, str] = country.get("element_steps", {})  # type: ignore[assignment]
+    words = country.get(language, {}) if language else country
+    if language and not words:
+        raise CatalogError(f"guidance.yaml: no {language!r} steps for {jurisdiction}")
+    element_steps: dict[str, str] = words.get("element_steps", {})  # type: ignore[assignment]
     steps = [element_steps[e] for e in sorted(elements) if e in element_steps]
-    steps += list(country.get("general_steps", []))  # type: ignore[arg-type]
+    steps += list(words.get("general_steps", []))  # type: ignore[arg-type]
     contacts: list[dict[str, str]] = []
     for group in country.get("agencies", []):  # type: ignore[attr-defined]
         if set(group["when_elements"]) & set(elements):

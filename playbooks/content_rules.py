@@ -72,6 +72,9 @@ class NoticeFacts:
     monitoring_text: str | None = None
     entity_contact: str | None = None
     likely_consequences: str | None = None
+    translated_summaries: tuple[str, ...] = ()
+    """The incident's account of what happened in the other languages the letter is written in (a law that
+    forbids describing it forbids it in Spanish too)."""
 
 
 @dataclass(frozen=True)
@@ -175,8 +178,10 @@ def _excluded_fact(rule: ContentRule, body: str, facts: NoticeFacts) -> list[str
             for form in _count_forms(n):
                 if re.search(rf"(?<![\d,]){re.escape(form)}(?![\d,])\W+(?:\w+\W+){{0,3}}{PEOPLE_WORDS}", body):
                     return [f"states the number of people affected ({form})"]
-    elif rule.fact == "nature" and facts.summary and len(facts.summary.strip()) >= 12 and _fold(facts.summary) in body:
-        return ["describes the nature of the breach (the incident's account of what happened)"]
+    elif rule.fact == "nature":
+        for summary in filter(None, (facts.summary, *facts.translated_summaries)):
+            if len(summary.strip()) >= 12 and _fold(summary) in body:
+                return ["describes the nature of the breach (the incident's account of what happened)"]
     return []
 
 

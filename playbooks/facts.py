@@ -304,6 +304,29 @@ class CreditMonitoring(_Strict):
     enroll_by: date | None = None
 
 
+LetterLanguage = Literal["es", "fr"]
+"""Languages a letter can be written in besides English (ISO 639-1), for people whose extract row asks for one."""
+
+
+class Translation(_Strict):
+    """The incident's own words in another language, for the letters of people who read it (the templates are
+    translated; what happened and what was done are the responders' words, so they translate them here)."""
+
+    title: str | None = Field(default=None, max_length=300)
+    summary: str | None = Field(default=None, max_length=20_000)
+    measures_taken: list[Annotated[str, Field(max_length=2000)]] = Field(default_factory=list, max_length=100)
+    likely_consequences: str | None = Field(default=None, max_length=4000)
+    service: str | None = Field(default=None, max_length=200, description="credit_monitoring.service in this "
+                                "language (the letter's own words for the default service).")
+
+    @field_validator("title", "summary", "likely_consequences", "service")
+    @classmethod
+    def _text_or_nothing(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("must not be blank: leave the field out until it is translated")
+        return value.strip() if value is not None else None
+
+
 class IncidentFacts(_Strict):
     title: str = Field(min_length=1, max_length=300)
     summary: str | None = Field(default=None, description="What happened, in plain words (used in notices).")
@@ -336,6 +359,9 @@ class IncidentFacts(_Strict):
         default=None, max_length=4000, description="The likely consequences of the breach for the people affected, "
         "in plain words (GDPR and UK GDPR Art. 33(3)(c) and 34(2) ask notices to say them).")
     credit_monitoring: CreditMonitoring | None = None
+    translations: dict[LetterLanguage, Translation] = Field(
+        default_factory=dict, description="The summary, measures and consequences in each language people's "
+        "letters are written in (es: Spanish letters for people whose extract row asks for Spanish).")
     events: list[Event] = Field(default_factory=list, max_length=1000)
     playbook: str | None = Field(default=None, max_length=64)
 

@@ -99,11 +99,18 @@ SEALED_TABLES: dict[str, str] = {
                        "ORDER BY id",
     "affected_people": "SELECT id, data_set, identity_key, jurisdiction, elements, channels, sealed "
                        "FROM affected_people WHERE incident_id = :i ORDER BY id",
+    # A column added after records were first sealed is sealed under its own key, so older seals stay valid.
+    "affected_people.language": "SELECT id, language FROM affected_people WHERE incident_id = :i "
+                                "AND language IS NOT NULL ORDER BY id",
     "person_keys": "SELECT data_set, identity_key, person_id FROM person_keys WHERE incident_id = :i "
                    "ORDER BY data_set, identity_key",
     "risk_signoffs": "SELECT id, assessment_sha256, counsel, note, signed_at FROM risk_signoffs WHERE incident_id = :i "
                      "ORDER BY id",
 }
+# The digests each table's rows are sealed under (a table's own, and those of columns added later).
+DIGESTS_OF = {table: tuple(key for key in SEALED_TABLES if key.split(".")[0] == table)
+              for table in {key.split(".")[0] for key in SEALED_TABLES}}
+PEOPLE_TABLES = DIGESTS_OF["affected_people"]
 # ORM classes whose rows belong to an incident's sealed tables, by table name.
 _TABLE_OF = {"incidents", "holds", "obligations", "obligation_decisions", "notices", "notice_variants",
              "notice_obligations", "approvals", "evidence", "playbook_tasks", "incident_events", "affected_people",
@@ -184,7 +191,7 @@ def _track(session: Session, _context: Any, _instances: Any) -> None:
     for obj in (*session.new, *session.dirty, *session.deleted):
         table = getattr(obj, "__tablename__", None)
         if table in _TABLE_OF and (incident_id := _incident_of(session, obj)) is not None:
-            touch(session, incident_id, table)
+            touch(session, incident_id, *DIGESTS_OF[table])
 
 
 def note_delivery(session: Session, incident_id: str, delivery: Any, reason: str) -> None:

@@ -52,14 +52,72 @@ def date_words_fr(day: date) -> str:
     return f"{'1er' if day.day == 1 else day.day} {_MONTHS_FR[day.month - 1]} {day.year}"
 
 
-def person_content(jurisdiction: str, elements: Iterable[str]) -> dict[str, Any]:
+def person_content(jurisdiction: str, elements: Iterable[str], translation: str | None = None) -> dict[str, Any]:
     """What varies from one person's letter to the next, besides their name: their own exposed elements and
-    the steps and agencies that fit them."""
+    the steps and agencies that fit them (``translation``: in that language too, for a letter drafted in it)."""
     elements = frozenset(elements)
     steps, agencies = catalog.guidance(jurisdiction, elements)
     language = str(catalog.local_guidance(jurisdiction).get("language", "en"))
-    return {"data_elements": plain_elements(elements, jurisdiction, language), "steps_for_individuals": steps,
-            "cra_contacts": agencies}
+    out = {"data_elements": plain_elements(elements, jurisdiction, language), "steps_for_individuals": steps,
+           "cra_contacts": agencies}
+    if translation:
+        out[f"data_elements_{translation}"] = plain_elements(elements, jurisdiction, translation)
+        out[f"steps_for_individuals_{translation}"] = catalog.guidance(jurisdiction, elements, translation)[0]
+    return out
+
+
+_MONTHS_ES = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
+              "noviembre", "diciembre")
+
+
+def date_words_es(day: date) -> str:
+    """'2 de marzo de 2026'."""
+    return f"{day.day} de {_MONTHS_ES[day.month - 1]} de {day.year}"
+
+
+TRANSLATABLE = {"es": "Spanish"}
+"""Languages a letter to people in the United States can also be drafted in, for those who ask for it."""
+
+
+def translation_content(facts: IncidentFacts, language: str, *, omit_nature: bool) -> dict[str, Any] | str:
+    """What a letter drafted in ``language`` says in it: the incident's own words as translated in the incident
+    file, its dates and offer; or why it cannot be drafted (a translation the incident file does not give)."""
+    name = TRANSLATABLE[language]
+    given = facts.translations.get(language)  # type: ignore[call-overload]
+    missing = []
+    if not omit_nature and not (given and given.summary):
+        missing.append("summary")
+    if facts.measures_taken and not (given and given.measures_taken):
+        missing.append("measures_taken")
+    offer = facts.credit_monitoring
+    default_service = type(offer).model_fields["service"].default if offer else None
+    if offer and offer.service != default_service and not (given and given.service):
+        missing.append("service")
+    if missing or given is None:
+        fields = ", ".join(f"translations.{language}.{m}" for m in missing or ["summary"])
+        return (f"no {name} letter: the incident file does not give {fields} in {name} (breachclock update); "
+                f"until it does, people who asked for {name} get the letter in the language of where they live")
+    tz = facts.entity.timezone
+    out: dict[str, Any] = {
+        "translation": language,
+        f"notice_date_{language}": date_words_es(local_day(utcnow(), tz)),
+        f"discovered_at_{language}": date_words_es(local_day(facts.discovered_at, tz)),
+        f"incident_summary_{language}": given.summary,
+        f"measures_taken_{language}": list(given.measures_taken),
+        f"breach_period_{language}": None,
+        f"credit_monitoring_offer_{language}": None,
+    }
+    if facts.breach_started_at:
+        start = date_words_es(local_day(facts.breach_started_at, tz))
+        end = date_words_es(local_day(facts.breach_ended_at, tz)) if facts.breach_ended_at else "una fecha no determinada"
+        out[f"breach_period_{language}"] = start if start == end else f"del {start} al {end}"
+    if offer:
+        service = given.service or "servicios de monitoreo de crédito y protección contra el robo de identidad"
+        out[f"credit_monitoring_offer_{language}"] = (
+            f"Le ofrecemos {offer.months} meses de {service} por medio de {offer.provider}, sin costo alguno para usted."
+            + (f" Para inscribirse: {offer.enrollment}." if offer.enrollment else "")
+            + (f" Inscríbase a más tardar el {date_words_es(offer.enroll_by)}." if offer.enroll_by else ""))
+    return out
 
 
 def local_content(jurisdiction: str, facts: IncidentFacts) -> dict[str, Any]:
@@ -130,7 +188,9 @@ def context_facts(c: dict[str, Any], channel: str, elements: frozenset[str] | No
                        residents_counts=tuple(sorted(counts)), summary=c.get("incident_summary"),
                        breach_period=c.get("breach_period"), monitoring_months=offer.get("months"),
                        monitoring_text=c.get("credit_monitoring_offer_fr") or c.get("credit_monitoring_offer"),
-                       entity_contact=c.get("entity_contact"), likely_consequences=c.get("likely_consequences"))
+                       entity_contact=c.get("entity_contact"), likely_consequences=c.get("likely_consequences"),
+                       translated_summaries=tuple(v for k, v in sorted(c.items())
+                                                  if k.startswith("incident_summary_") and isinstance(v, str)))
 
 
 def omissions(obligations: Iterable[Obligation]) -> dict[str, bool]:
@@ -211,12 +271,19 @@ def plan_notices(session: Session, incident: Incident, facts: IncidentFacts, obl
                    "individuals_notified": _people_told(session, o)}
             drafts.append(NoticePlan(o.recipient_kind, o.recipient, None, o.jurisdiction, o.jurisdiction, o.data_set, [o],
                                  ctx, recipients.notice_channels(o.recipient_kind)))
+    asked = _languages_asked(session, incident.id) if individual else {}
     for group in _individual_groups(facts, individual, as_one):
         plan = _individual_plan(base, facts, group)
         if isinstance(plan, str):
             refused.append((group, plan))
-        else:
-            drafts.append(plan)
+            continue
+        drafts.append(plan)
+        for language in _languages_for(plan, asked):
+            translated = _translated_plan(plan, facts, language)
+            if isinstance(translated, str):
+                refused.append((group, translated))
+            else:
+                drafts.append(translated)
     for (ref, data_set), group in owner_groups.items():
         try:
             client = recipients.client_for(session, ref)
@@ -237,6 +304,40 @@ def plan_notices(session: Session, incident: Incident, facts: IncidentFacts, obl
         drafts.append(NoticePlan("data_owner", client.name, ref, "client", None, data_set, group, ctx,
                              recipients.notice_channels("data_owner", client=client)))
     return drafts, refused
+
+
+def _languages_asked(session: Session, incident_id: str) -> dict[str, list[tuple[str, str, frozenset[str]]]]:
+    """Per language people asked for in the extract: the (data set, jurisdiction, elements) of those people."""
+    from breachclock.models.person.models import AffectedPerson
+
+    out: dict[str, list[tuple[str, str, frozenset[str]]]] = {}
+    rows = session.execute(select(AffectedPerson.language, AffectedPerson.data_set, AffectedPerson.jurisdiction,
+                                  AffectedPerson.elements).where(AffectedPerson.incident_id == incident_id,
+                                                                 AffectedPerson.language.is_not(None)).distinct())
+    for language, data_set, jurisdiction, elements in rows:
+        out.setdefault(language, []).append((data_set, jurisdiction, frozenset(elements)))
+    return out
+
+
+def _languages_for(plan: NoticePlan, asked: dict[str, list[tuple[str, str, frozenset[str]]]]) -> list[str]:
+    """The languages this letter is also drafted in: those its people asked for, other than its own, that letters
+    where it goes are written in (Spanish in the United States)."""
+    if plan.context.get("translation") or not (plan.template_jurisdiction or "").startswith("US"):
+        return []
+    scopes = [recipients.people_scope(o) for o in plan.obligations]
+    return [language for language, people in sorted(asked.items())
+            if language in TRANSLATABLE and language != plan.context.get("language", "en")
+            and any(all(s.data_set == d and s.matches(j) and s.covers(e) for s in scopes) for d, j, e in people)]
+
+
+def _translated_plan(plan: NoticePlan, facts: IncidentFacts, language: str) -> NoticePlan | str:
+    extra = translation_content(facts, language, omit_nature=bool(plan.context.get("omit_nature")))
+    if isinstance(extra, str):
+        return extra
+    sample = person_content(plan.template_jurisdiction or plan.jurisdiction, plan.context["element_codes"], language)
+    ctx = {**plan.context, **extra, **{k: v for k, v in sample.items() if k.endswith(f"_{language}")}}
+    return NoticePlan(plan.audience, plan.recipient, plan.recipient_ref, plan.jurisdiction,
+                      plan.template_jurisdiction, plan.data_set, plan.obligations, ctx, plan.channels)
 
 
 def _individual_groups(facts: IncidentFacts, obligations: list[Obligation], as_one: bool) -> list[list[Obligation]]:

@@ -27,7 +27,8 @@ from typing import Any
 from breachclock.models.audit import AuditEvent, append_event
 from breachclock.models.base import new_id
 from breachclock.models.incident.models import Incident, load_facts
-from breachclock.models.notice.content import NoticePlan, context_facts, plan_notices
+from breachclock.models.notice.content import TRANSLATABLE, NoticePlan, context_facts, plan_notices
+from breachclock.models.notice.grouping import translation_of
 from breachclock.models.notice.models import Notice, NoticeObligation, NoticeVariant
 from breachclock.models.notice.rules import rules_of
 from breachclock.models.obligation.models import Obligation
@@ -57,7 +58,8 @@ def combined_hash(variant_hashes: dict[str, str]) -> str:
 
 
 def _render_variants(d: NoticePlan) -> dict[str, RenderedNotice]:
-    return {channel: render_notice(d.audience, channel, d.template_jurisdiction, d.context)  # type: ignore[arg-type]
+    return {channel: render_notice(d.audience, channel, d.template_jurisdiction, d.context,  # type: ignore[arg-type]
+                                   language=translation_of(d.context))
             for channel in d.channels}
 
 
@@ -95,34 +97,47 @@ def draft_notices(session: Session, incident: Incident, *, actor: str, contracts
     if contracts_only:
         query = query.where(Obligation.regime.like("CONTRACT:%"))
     obligations = list(session.scalars(query))
-    drafted_sets: set[frozenset[int]] = set()
+    drafted_sets: set[tuple[frozenset[int], str | None]] = set()
+    not_combined: set[frozenset[int]] = set()
     if not contracts_only:
         # Notices to people follow the sets of duties people share, so a duty that already has a notice may
         # still need one combined with a newer duty, or its own, for people recorded since.
-        given = session.execute(select(NoticeObligation.notice_id, Obligation).join(
+        given = session.execute(select(NoticeObligation.notice_id, Notice.context, Obligation).join(
             Obligation, Obligation.id == NoticeObligation.obligation_id).join(
             Notice, Notice.id == NoticeObligation.notice_id).where(
             Notice.incident_id == incident.id, Notice.audience == "individual")).all()
-        by_notice: dict[str, set[int]] = {}
-        for notice_id, o in given:
-            by_notice.setdefault(notice_id, set()).add(o.id)
-        drafted_sets = {frozenset(ids) for ids in by_notice.values()}
-        obligations += list({o.id: o for _, o in given if o.required}.values())
+        by_notice: dict[str, tuple[set[int], str | None]] = {}
+        for notice_id, context, o in given:
+            by_notice.setdefault(notice_id, (set(), translation_of(context)))[0].add(o.id)
+        drafted_sets = {(frozenset(ids), language) for ids, language in by_notice.values()}
+        obligations += list({o.id: o for _, _, o in given if o.required}.values())
         # A set found once not to fit in one letter is not tried again (its laws' own letters exist).
-        drafted_sets |= {frozenset(e.details["obligations"]) for e in session.scalars(select(AuditEvent).where(
+        not_combined = {frozenset(e.details["obligations"]) for e in session.scalars(select(AuditEvent).where(
             AuditEvent.incident_id == incident.id, AuditEvent.action == "letters_not_combined"))}
     plans, refused = plan_notices(session, incident, facts, obligations)
     planned_alone = {d.obligations[0].id for d in plans if len(d.obligations) == 1} | {
-        next(iter(ids)) for ids in drafted_sets if len(ids) == 1}
+        next(iter(ids)) for ids, _ in drafted_sets if len(ids) == 1}
+
+    def ids_of(d: NoticePlan) -> frozenset[int]:
+        return frozenset(o.id for o in d.obligations)
+
     plans = [d for d in plans if d.audience != "individual"
-             or frozenset(o.id for o in d.obligations) not in drafted_sets]
+             or ((ids_of(d), translation_of(d.context)) not in drafted_sets and ids_of(d) not in not_combined)]
     report = DraftReport()
     while plans:
         d = plans.pop(0)
+        if d.audience == "individual" and ids_of(d) in not_combined:
+            continue  # a translation of a letter found, in this run, not to fit these laws together
         try:
             rendered = _render_variants(d)
         except NoticeTemplateNotFound:
             where = d.template_jurisdiction or d.jurisdiction
+            if language := translation_of(d.context):
+                refused.append((d.obligations, f"no {TRANSLATABLE.get(language, language)} letter template for "
+                                               f"{jurisdiction_name(where) or where} ({where}): people who asked "
+                                               "for it get the letter of where they live; add notifications/"
+                                               f"templates/{d.audience}/{where}.<channel>.{language}.txt"))
+                continue
             refused.append((d.obligations, f"no {d.audience} notice template for {jurisdiction_name(where) or where} "
                                            f"({where}): a US letter is not sent abroad; add "
                                            f"notifications/templates/{d.audience}/{where}.<channel>.txt"))
@@ -138,6 +153,7 @@ def draft_notices(session: Session, incident: Incident, *, actor: str, contracts
             plans += [p for o in d.obligations if o.id not in planned_alone
                       for p in plan_notices(session, incident, facts, [o])[0]]
             planned_alone |= {o.id for o in d.obligations}
+            not_combined.add(ids_of(d))
             append_event(session, incident_id=incident.id, actor=actor, action="letters_not_combined", reason=clash,
                          details={"obligations": [o.id for o in d.obligations]})
             continue
@@ -173,7 +189,8 @@ def _conflict(session: Session, incident: Incident, facts: Any, plan: NoticePlan
         together = failing(plan, rendered, duty)
         if not together:
             continue
-        (own,) = plan_notices(session, incident, facts, [duty])[0] or [None]
+        own = next((p for p in plan_notices(session, incident, facts, [duty])[0]
+                    if not translation_of(p.context)), None)
         alone = failing(own, _render_variants(own), duty) if own else set()
         if clash := sorted(together - alone):
             others = ", ".join(f"{o.regime} {o.rule_key}" for o in plan.obligations if o is not duty)
@@ -243,7 +260,8 @@ def redraft(session: Session, notice_id: str, *, actor: str) -> bool:
     assert incident is not None
     plans, refused = plan_notices(session, incident, load_facts(incident), obligations_of(session, notice_id),
                                   as_one=True)
-    if refused or len(plans) != 1:
+    plans = [p for p in plans if translation_of(p.context) == translation_of(notice.context)]
+    if len(plans) != 1:
         raise NoticeError(f"notice {notice_id} cannot be redrafted: {'; '.join(why for _, why in refused)}")
     d = plans[0]
     d.context["notice_date"] = notice.context.get("notice_date", d.context["notice_date"])
@@ -273,8 +291,9 @@ def refresh_notices(session: Session, incident: Incident, *, actor: str) -> list
         obligations = [o for o in obligations_of(session, notice.id) if o.required]
         if not obligations:
             continue  # no longer owed: the outbox refuses it
-        plans, refused = plan_notices(session, incident, facts, obligations, as_one=True)
-        if refused or len(plans) != 1:
+        plans, _ = plan_notices(session, incident, facts, obligations, as_one=True)
+        plans = [p for p in plans if translation_of(p.context) == translation_of(notice.context)]
+        if len(plans) != 1:
             continue
         plan = plans[0]
         plan.context["notice_date"] = notice.context.get("notice_date", plan.context["notice_date"])

@@ -12,6 +12,7 @@ letter per channel unless the laws conflict, and each duty still knows which del
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 from breachclock.models.notice import recipients
 from breachclock.models.notice.models import Notice, NoticeObligation
@@ -38,36 +39,53 @@ def letter_sets(facts: IncidentFacts, obligations: list[Obligation]) -> dict[fro
 
 
 class LetterRouter:
-    """Which of an incident's notices to people a person receives, from where they live and what was exposed.
+    """Which of an incident's notices to people a person receives, from where they live, what was exposed and the
+    language they asked for.
 
     Each person gets the notices whose duties they are all covered by, largest set first, never a duty twice:
-    the merged letter where one was drafted for their set of duties, the separate letters otherwise.
+    the merged letter where one was drafted for their set of duties, the separate letters otherwise; of a set's
+    letters, the one in the person's language where it was drafted (a Spanish letter), else the set's own.
     """
 
     def __init__(self, session: Session, incident_id: str) -> None:
-        links = session.execute(select(Notice.id, Obligation).join(
+        links = session.execute(select(Notice.id, Notice.context, Obligation).join(
             NoticeObligation, NoticeObligation.notice_id == Notice.id).join(
             Obligation, Obligation.id == NoticeObligation.obligation_id).where(
             Notice.incident_id == incident_id, Notice.audience == "individual")).all()
         sets: dict[str, set[int]] = {}
+        language: dict[str, str | None] = {}
         self._scopes: dict[int, recipients.PeopleScope] = {}
-        for notice_id, obligation in links:
+        for notice_id, context, obligation in links:
             sets.setdefault(notice_id, set()).add(obligation.id)
+            language[notice_id] = translation_of(context)
             if obligation.id not in self._scopes:
                 self._scopes[obligation.id] = recipients.people_scope(obligation)
-        self._notices = sorted(((frozenset(s), n) for n, s in sets.items()), key=lambda p: (-len(p[0]), p[1]))
         self._duties = {n: frozenset(s) for n, s in sets.items()}
+        by_set: dict[frozenset[int], dict[str | None, str]] = {}
+        for n in sorted(sets):
+            by_set.setdefault(self._duties[n], {}).setdefault(language[n], n)
+        self._sets = sorted(by_set.items(), key=lambda p: (-len(p[0]), sorted(p[0])))
         self.notices_for = lru_cache(maxsize=4096)(self._notices_for)
 
     def duties_of(self, notice_id: str) -> frozenset[int]:
         return self._duties.get(notice_id, frozenset())
 
-    def _notices_for(self, data_set: str, jurisdiction: str, elements: frozenset[str]) -> frozenset[str]:
+    def _notices_for(self, data_set: str, jurisdiction: str, elements: frozenset[str],
+                     language: str | None = None) -> frozenset[str]:
         duties = _covering(self._scopes, data_set, jurisdiction, elements)
         given: set[int] = set()
         chosen = []
-        for duty_set, notice_id in self._notices:
+        for duty_set, letters in self._sets:
             if duty_set <= duties and not duty_set & given:
+                notice_id = letters.get(language) if language in letters else letters.get(None)
+                if notice_id is None:
+                    continue  # only a translation drafted so far: this set's own letter is still to come
                 chosen.append(notice_id)
                 given |= duty_set
         return frozenset(chosen)
+
+
+def translation_of(context: dict[str, Any] | None) -> str | None:
+    """The language a notice to people was drafted in for those who asked for it (None: the letter of where they
+    live)."""
+    return (context or {}).get("translation")

@@ -43,7 +43,7 @@ def message_for(session: Session, delivery: Delivery, notice: Notice) -> Outgoin
         assert person is not None
         fields = get_sealer().unseal(person.sealed)
         context["recipient_name"] = _name(fields)
-        context.update(person_content(notice.jurisdiction, person.elements))
+        context.update(person_content(notice.jurisdiction, person.elements, notice.context.get("translation")))
         to = {"email": fields.get("email"), "postal": address_block(fields, person.jurisdiction)}.get(delivery.channel)
     elif notice.audience == "data_owner":
         to = recipients.client_for(session, notice.recipient_ref).notice_contact

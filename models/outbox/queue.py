@@ -35,25 +35,25 @@ def _scope_sql(scope: recipients.PeopleScope, marker: str, incident_id: str) -> 
 
 
 def covered_people(session: Session, obligation: Obligation
-                   ) -> Iterator[tuple[int, list[str], bytes, str, frozenset[str]]]:
-    """(person id, channels, sealed fields, jurisdiction, elements) of every person ``obligation`` covers."""
+                   ) -> Iterator[tuple[int, list[str], str | None, str, frozenset[str]]]:
+    """(person id, channels, language, jurisdiction, elements) of every person ``obligation`` covers."""
     scope = recipients.people_scope(obligation)
     conn = session.connection()
     m = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     as_text = "" if conn.dialect.name == "sqlite" else "::text"
     where, params = _scope_sql(scope, m, obligation.incident_id)
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    cursor.execute(f"SELECT id, elements{as_text}, channels{as_text}, sealed, jurisdiction FROM affected_people "
+    cursor.execute(f"SELECT id, elements{as_text}, channels{as_text}, language, jurisdiction FROM affected_people "
                    f"WHERE {where} ORDER BY id", params)
     covered: dict[str, frozenset[str] | None] = {}
     try:
         while batch := cursor.fetchmany(10_000):
-            for pid, elements, channels, sealed, jurisdiction in batch:
+            for pid, elements, channels, language, jurisdiction in batch:
                 if elements not in covered:
                     parsed = frozenset(json.loads(elements))
                     covered[elements] = parsed if scope.covers(parsed) else None
                 if (exposed := covered[elements]) is not None:
-                    yield pid, json.loads(channels), bytes(sealed), jurisdiction, exposed
+                    yield pid, json.loads(channels), language, jurisdiction, exposed
     finally:
         cursor.close()
 
@@ -133,8 +133,8 @@ def queue(session: Session, incident: Incident, *, actor: str, notice_ids: Itera
             # scanned through the narrowest duty (a state's, not HIPAA's nationwide one).
             duties = obligations_of(session, notice.id)
             for obligation in [min(duties, key=lambda o: ("-" not in o.jurisdiction, o.id))] if duties else []:
-                for pid, person_channels, _sealed, where, exposed in covered_people(session, obligation):
-                    if notice.id not in router.notices_for(notice.data_set, where, exposed):
+                for pid, person_channels, language, where, exposed in covered_people(session, obligation):
+                    if notice.id not in router.notices_for(notice.data_set, where, exposed, language):
                         continue
                     if any(n != notice.id and duties & mine for n, duties in given.get(pid, {}).items()):
                         continue  # a letter carrying one of these duties is already theirs: never a second

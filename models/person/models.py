@@ -36,6 +36,9 @@ class AffectedPerson(Base):
     elements: Mapped[list[Any]] = mapped_column()
     channels: Mapped[list[Any]] = mapped_column()
     """Channels this person can be reached by (email, sms, postal), derived at import."""
+    language: Mapped[str | None] = mapped_column(String(8), default=None)
+    """The language the extract says the person reads (ISO 639-1: ``es``), or None: the letter of where they live.
+    In clear like residency, since it chooses which approved letter they get (sealed by its own digest)."""
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

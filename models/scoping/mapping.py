@@ -19,7 +19,7 @@ Format = Literal["csv", "jsonl", "xlsx"]
 
 
 FIELDS = ("record_id", "first_name", "last_name", "full_name", "address", "city", "state", "postal_code", "country",
-          "email", "phone")
+          "email", "phone", "language")
 
 
 MAX_COLUMNS = 1000
@@ -44,6 +44,7 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "country": ("country", "countrycode", "nation"),
     "email": ("email", "emailaddress", "mail"),
     "phone": ("phone", "phonenumber", "mobile", "mobilephone", "cell", "cellphone", "telephone", "tel"),
+    "language": ("language", "preferredlanguage", "languagepreference", "lang", "noticelanguage", "idioma"),
 }
 _ELEMENT_LIST_HEADERS = ("elements", "dataelements", "exposed", "exposedelements", "exposeddata", "exposedfields")
 _DATA_SET_HEADERS = ("dataset", "datasetid", "client", "clientid")

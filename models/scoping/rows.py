@@ -28,7 +28,17 @@ _NON_DIGIT = re.compile(r"[^0-9]+")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _SPLIT = re.compile(r"[;,|/]+|\s{2,}")
 _FIELD_ORDER = ("first_name", "last_name", "full_name", "city", "state", "postal_code", "country", "email", "phone",
-                "record_id")
+                "record_id", "language")
+# What a language cell may say, folded (ISO 639-1/-2 codes and the languages' names in English and in themselves).
+_LANGUAGES = {"en": "en", "eng": "en", "english": "en", "ingles": "en", "anglais": "en",
+              "es": "es", "spa": "es", "spanish": "es", "espanol": "es", "castellano": "es", "espagnol": "es",
+              "fr": "fr", "fre": "fr", "fra": "fr", "french": "fr", "francais": "fr", "frances": "fr"}
+
+
+def language_code(value: str) -> str | None:
+    """The language a cell names ('Español', 'es-PR', 'SPA' → 'es'); None when it names none we write in."""
+    key = fold(value).replace(" ", "")
+    return _LANGUAGES.get(key) or _LANGUAGES.get(re.split(r"[-_]", value.strip().casefold())[0])
 
 
 def mask(value: str) -> str:
@@ -70,7 +80,7 @@ class _RowWork:
         # Index of each single-column field; absent fields point one past the row, where "" is appended.
         self.single = tuple(self.cols[f][0] if f in self.cols else self.width for f in
                             ("first_name", "last_name", "full_name", "email", "phone", "city", "state",
-                             "postal_code", "country", "record_id"))
+                             "postal_code", "country", "record_id", "language"))
         self.address_cols = self.cols.get("address", ())
         self.elements_col = idx[m.elements_column] if m.elements_column else None
         self.data_set_col = idx[m.data_set_column] if m.data_set_column and spec.data_set is None else None
@@ -119,7 +129,8 @@ def _row_person(w: _RowWork, values: list[str], line: int, problems: list[tuple[
             problems.append((line, w.spec.headers[w.data_set_col], "rejected", reason,
                              named if len(named) <= 64 else mask(named)))
             return None
-    first, last, full, email, phone, city, state, postal, country, record_id = [values[i].strip() for i in w.single]
+    first, last, full, email, phone, city, state, postal, country, record_id, language = [
+        values[i].strip() for i in w.single]
     address = [a for a in (values[i].strip() for i in w.address_cols) if a]
     elements = w.base
     ok = True
@@ -159,6 +170,11 @@ def _row_person(w: _RowWork, values: list[str], line: int, problems: list[tuple[
         problems.append((line, w.spec.mapping.columns["phone"][0], "warning",
                          "not a phone number: not used to identify or reach the person", mask(phone)))
         phone_n = ""
+    if language and (code := language_code(language)) is None:
+        problems.append((line, w.spec.mapping.columns["language"][0], "warning",
+                         "not a language letters are written in (en, es, fr): the letter of where they live",
+                         mask(language)))
+    language = code if language else ""
     zip_n = postal.replace(" ", "").upper()
     if zip_n.isdigit() and len(zip_n) < 5 and country in ("", "US", "USA"):
         zip_n = postal = zip_n.zfill(5)  # Excel eats leading zeros
@@ -188,8 +204,8 @@ def _row_person(w: _RowWork, values: list[str], line: int, problems: list[tuple[
         problems.append((line, "state/postal_code/country", "warning", "residency unknown: counted as 'unknown'",
                          ""))
     fields: dict[str, Any] = {}
-    for k, v in zip(_FIELD_ORDER, (first, last, full, city, state, postal, country, email, phone, record_id),
-                    strict=True):
+    for k, v in zip(_FIELD_ORDER, (first, last, full, city, state, postal, country, email, phone, record_id,
+                                   language), strict=True):
         if v:
             fields[k] = v
     if address:
@@ -206,6 +222,12 @@ def merge_fields(into: dict[str, Any], other: dict[str, Any]) -> None:
     for k, v in other.items():
         if v and not into.get(k):
             into[k] = v
+
+
+def language_of(fields: dict[str, Any]) -> str | None:
+    """The language the person asked to be written to in, if the extract said (kept in clear, like residency:
+    it decides which approved letter they get)."""
+    return fields.get("language") or None
 
 
 def channels_of(fields: dict[str, Any]) -> list[str]:
@@ -227,7 +249,7 @@ def process_chunk(spec: ImportSpec, chunk: Chunk, work_dir: str | os.PathLike[st
     Pure apart from that file: safe to run in any thread, process or Dask worker that sees the file
     and the encryption key. Returns counts and the chunk file's path only. The chunk file holds, in
     order, per person: every identity key it is known by (32-byte keyed hashes, concatenated, the primary
-    first), jurisdiction, elements, channels, sealed fields and data set; plus the row problems (masked values).
+    first), jurisdiction, elements, channels, sealed fields, data set and language; plus the row problems (masked values).
     """
     w = _RowWork(spec)
     problems: list[tuple[int, str, str, str, str]] = []
@@ -269,7 +291,8 @@ def process_chunk(spec: ImportSpec, chunk: Chunk, work_dir: str | os.PathLike[st
         if e is None:
             e = joined[elements] = ",".join(sorted(elements))
         keys = b"".join(identity(i) for i in dict.fromkeys(identities))
-        sealed.append((keys, jurisdiction, e, ",".join(channels_of(fields)), encrypt(serialize(fields)), data_set))
+        sealed.append((keys, jurisdiction, e, ",".join(channels_of(fields)), encrypt(serialize(fields)), data_set,
+                       language_of(fields)))
     people.clear()
     out = Path(work_dir) / f"chunk-{chunk.index:06d}.pkl"
     with out.open("wb") as fh:

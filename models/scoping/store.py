@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from breachclock.models.audit import lock_incident, touch
+from breachclock.models.audit.chain import PEOPLE_TABLES
 from breachclock.models.base import utcnow
 from breachclock.models.incident.models import load_facts
 from breachclock.models.incident.service import ensure_open, get_incident, update_facts
@@ -34,7 +35,7 @@ from breachclock.models.scoping.readers import (
     plan_chunks,
     prepare_import,
 )
-from breachclock.models.scoping.rows import channels_of, merge_fields, problems_path, process_chunk
+from breachclock.models.scoping.rows import channels_of, language_of, merge_fields, problems_path, process_chunk
 from breachclock.models.settings import current_actor, get_settings
 from breachclock.playbooks.facts import AffectedGroup
 from breachclock.playbooks.jurisdictions import UNKNOWN
@@ -124,15 +125,16 @@ class ImportProgress:
 ProgressCallback = Callable[[ImportProgress], None]
 
 
-def _merge_sealed(existing: tuple[str, str, str, bytes], incoming: tuple[str, str, str, bytes], *,
-                  prefer_incoming: bool = False) -> tuple[str, str, str, bytes]:
-    """Merge two sealed people (jurisdiction, elements, channels, sealed): unseal, merge, reseal.
+def _merge_sealed(existing: tuple[str, str, bytes], incoming: tuple[str, str, bytes], *,
+                  prefer_incoming: bool = False) -> tuple[str, str, str, bytes, str | None]:
+    """Merge two sealed people (jurisdiction, elements, sealed): unseal, merge, reseal; (jurisdiction, elements,
+    channels, sealed, language).
 
     ``prefer_incoming``: the incoming record is newer (a later import): its non-empty details replace the
     recorded ones, and a known residency of it wins."""
     sealer = get_sealer()
-    j1, e1, _, s1 = existing
-    j2, e2, _, s2 = incoming
+    j1, e1, s1 = existing
+    j2, e2, s2 = incoming
     if prefer_incoming:
         fields = sealer.unseal(s2)
         merge_fields(fields, sealer.unseal(s1))
@@ -142,7 +144,7 @@ def _merge_sealed(existing: tuple[str, str, str, bytes], incoming: tuple[str, st
         merge_fields(fields, sealer.unseal(s2))
         jurisdiction = j2 if j1 == UNKNOWN else j1
     elements = ",".join(sorted(set(filter(None, e1.split(","))) | set(filter(None, e2.split(",")))))
-    return jurisdiction, elements, ",".join(channels_of(fields)), sealer.seal(fields)
+    return jurisdiction, elements, ",".join(channels_of(fields)), sealer.seal(fields), language_of(fields)
 
 
 
@@ -172,7 +174,7 @@ def _write_people(session: Session, incident_id: str, results: Sequence[ChunkRes
     people of the file)."""
     table = AffectedPerson.__table__
     keys_table = PersonKey.__table__
-    touch(session, incident_id, "affected_people", "person_keys")  # raw SQL: the chain seals both anew
+    touch(session, incident_id, *PEOPLE_TABLES, "person_keys")  # raw SQL: the chain seals them anew
     conn = session.connection()
     dialect = conn.dialect
     marker = "?" if dialect.paramstyle == "qmark" else "%s"
@@ -182,7 +184,7 @@ def _write_people(session: Session, incident_id: str, results: Sequence[ChunkRes
     to_json = table.c.elements.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
     to_time = table.c.created_at.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
     insert_sql = ("INSERT INTO affected_people (incident_id, data_set, identity_key, jurisdiction, elements, "
-                  f"channels, sealed, created_at) VALUES ({', '.join([marker] * 8)})")
+                  f"channels, sealed, created_at, language) VALUES ({', '.join([marker] * 9)})")
     key_sql = ("INSERT INTO person_keys (incident_id, data_set, identity_key, person_id) "
                f"VALUES ({', '.join([marker] * 4)}) "
                "ON CONFLICT DO NOTHING")
@@ -195,7 +197,7 @@ def _write_people(session: Session, incident_id: str, results: Sequence[ChunkRes
     total, done, rows = sum(r.people for r in results), 0, sum(r.rows for r in results)
     for r in sorted(results, key=lambda r: r.index):
         with open(r.path, "rb") as fh:
-            people: list[tuple[bytes, str, str, str, bytes, str]] = pickle.load(fh)["people"]  # our own 0700 file
+            people: list[tuple[bytes, str, str, str, bytes, str, str | None]] = pickle.load(fh)["people"]  # our file
         keys_of = [[k[i:i + 32].hex() for i in range(0, len(k), 32)] for k, *_ in people]
         unknown = list({k for ks in keys_of for k in ks if k not in owner})
         for a in range(0, len(unknown), lookup_batch):
@@ -206,14 +208,14 @@ def _write_people(session: Session, incident_id: str, results: Sequence[ChunkRes
         inserts: list[tuple[Any, ...]] = []
         fresh: list[tuple[str, list[str]]] = []
         new_keys: list[tuple[Any, ...]] = []
-        for n, (keys, (_, j, e, c, sealed, ds)) in enumerate(zip(keys_of, people, strict=True), 1):
+        for n, (keys, (_, j, e, c, sealed, ds, lang)) in enumerate(zip(keys_of, people, strict=True), 1):
             if on_progress and n % 5000 == 0:
                 on_progress(ImportProgress("recording", done + n, total, rows))
             pid = next((owner[k] for k in keys if k in owner), None)
             if pid is None:
                 je = as_json.get(e) or as_json.setdefault(e, to_json(e.split(",") if e else []))
                 jc = as_json.get(c) or as_json.setdefault(c, to_json(c.split(",") if c else []))
-                inserts.append((incident_id, ds, keys[0], j, je, jc, sealed, created))
+                inserts.append((incident_id, ds, keys[0], j, je, jc, sealed, created, lang))
                 fresh.append((keys[0], keys))
                 new += 1
                 staged += 1
@@ -221,11 +223,11 @@ def _write_people(session: Session, incident_id: str, results: Sequence[ChunkRes
             old = conn.execute(select(table.c.jurisdiction, table.c.elements, table.c.sealed)
                                .where(table.c.id == pid)).one()
             newer = pid not in mine
-            jm, em, cm, sm = _merge_sealed((old.jurisdiction, ",".join(old.elements), "", old.sealed),
-                                           (j, e, c, sealed), prefer_incoming=newer)
+            jm, em, cm, sm, lm = _merge_sealed((old.jurisdiction, ",".join(old.elements), old.sealed),
+                                               (j, e, sealed), prefer_incoming=newer)
             conn.execute(update(table).where(table.c.id == pid).values(
                 jurisdiction=jm, elements=em.split(",") if em else [], channels=cm.split(",") if cm else [],
-                sealed=sm))
+                sealed=sm, language=lm))
             merged += newer
             staged += newer
             for k in keys:
