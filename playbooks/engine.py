@@ -20,7 +20,7 @@ from breachclock.playbooks.clocks import Interval, compute_deadline
 from breachclock.playbooks.coverage import Coverage, coverage, elements_words
 from breachclock.playbooks.deadlines import ClockResult, earliest, evaluate_clock, policy_target
 from breachclock.playbooks.decision import Context, Decision
-from breachclock.playbooks.facts import ENTITY_DATA_SET, ClientTerms, IncidentFacts, ResolvedDataSet
+from breachclock.playbooks.facts import ENTITY_DATA_SET, ClientImpact, ClientTerms, IncidentFacts, ResolvedDataSet
 from breachclock.playbooks.jurisdictions import UNKNOWN, covers_jurisdiction, jurisdiction_name
 from breachclock.playbooks.risk import SignOff
 from breachclock.playbooks.schema import ObligationRule, Regime, RegimeVersion, delay_rule
@@ -76,11 +76,28 @@ def _regime_gate(ctx: Context, regime: Regime, version: RegimeVersion, cov: Cove
             f" ({applies.text})" if applies.text else "")
     if not ctx.roles & set(applies.roles):
         return f"{regime.name} does not bind an entity acting as {ctx.capacity()}"
+    admitted = ctx.facts.entity.bar_admissions
+    if applies.admitted_in and admitted is not None and not set(admitted) & set(applies.admitted_in):
+        return (f"not admitted there: {regime.name} binds lawyers admitted in {_places(applies.admitted_in)}; the "
+                f"firm's lawyers are admitted in {_places(admitted)}")
     if not cov.residents and cov.uncovered and about_people:
         elements = cov.uncovered_elements[0]
         return (f"{elements_words(elements)} {'is' if len(elements) == 1 else 'are'} not personal information "
                 f"under {regime.name} ({sum(cov.uncovered.values())} people affected)")
     return None
+
+
+def _places(codes: Iterable[str]) -> str:
+    return ", ".join(f"{jurisdiction_name(c) or c} ({c})" for c in sorted(codes))
+
+
+def _admission_unknown(ctx: Context, regime: Regime, version: RegimeVersion) -> str | None:
+    """Why a duty under one state's rules of professional conduct cannot be settled: the incident file does not say
+    where the firm's lawyers are admitted (never a silent no)."""
+    if not version.applies_to.admitted_in or ctx.facts.entity.bar_admissions is not None:
+        return None
+    return ("unknown: the incident file does not say where the firm's lawyers are admitted (entity.bar_admissions); "
+            f"{regime.name} binds lawyers admitted in {_places(version.applies_to.admitted_in)}; counsel must decide")
 
 
 def _encryption_excuse(ctx: Context, version: RegimeVersion) -> str | None:
@@ -112,6 +129,12 @@ def _coverage(ctx: Context, version: RegimeVersion) -> Coverage:
     return coverage(version, ctx.facts.groups(None if version.applies_to.entity_based else ctx.data_set.id))
 
 
+def _material(impact: ClientImpact, services: bool) -> bool:
+    """ABA Formal Opinion 483's trigger: material confidential information compromised (or substantially likely
+    to have been), or, where it counts, the firm's ability to perform its services significantly impaired."""
+    return impact.confidential_information != "not_compromised" or (services and impact.services_impaired)
+
+
 def _client_duty_excuse(ctx: Context, rule: ObligationRule) -> tuple[bool | None, str] | None:
     """Why a duty owed to clients is not owed to the context's client (False) or cannot be settled (None), or
     None when it is owed."""
@@ -128,10 +151,23 @@ def _client_duty_excuse(ctx: Context, rule: ObligationRule) -> tuple[bool | None
     if duty.agreed_only and not impact.notice_agreed:
         return False, (f"owed only where the client agreed to such notice, and no agreement with {name} is recorded "
                        f"({duty.text})")
-    if not impact.affected:
-        return False, (f"the incident records that {name}'s material confidential information was not compromised "
-                       "(nor substantially likely to have been) and that the firm's ability to perform its services "
-                       f"for {name} is not significantly impaired")
+    services = duty.services  # a significant impairment is at least a reasonable possibility of negative impact
+    if not _material(impact, services):
+        unaffected = (f"the incident records that {name}'s material confidential information was not compromised "
+                      "(nor substantially likely to have been)")
+        if services:
+            unaffected += f" and that the firm's ability to perform its services for {name} is not significantly impaired"
+        if duty.trigger == "material":
+            return False, unaffected
+        if impact.interests_possibly_impacted is False:
+            return False, (f"{unaffected}, and that there is no reasonable possibility that {name}'s interests are "
+                           "negatively impacted by it")
+        if impact.interests_possibly_impacted is None:
+            return None, (f"unknown: {unaffected}, but this duty's trigger is lower: a reasonable possibility that "
+                          f"{name}'s interests are negatively impacted, which the incident does not assess "
+                          "(client_impacts[].interests_possibly_impacted): counsel must decide")
+    if duty.unsettled:
+        return None, f"unknown: {duty.unsettled}; counsel must decide whether {name} is owed this notice"
     return None
 
 
@@ -143,8 +179,15 @@ def _client_reason(ctx: Context, rule: ObligationRule) -> str:
             "substantially_likely": [f"{name}'s material confidential information is substantially likely to have "
                                      "been compromised"],
             "not_compromised": []}[impact.confidential_information]
-    if impact.services_impaired:
+    if impact.services_impaired and duty.services:
         what.append(f"the firm's ability to perform the legal services {name} hired it for is significantly impaired")
+    if duty.trigger == "possible_negative_impact":
+        if what:
+            what.append(f"so there is at least a reasonable possibility that {name}'s interests are negatively "
+                        "impacted (this duty's lower trigger)")
+        else:
+            what.append(f"the incident records a reasonable possibility that {name}'s interests are negatively "
+                        "impacted by it (this duty's trigger)")
     agreed = " that agreed to such notice" if duty.agreed_only else ""
     return f"{'; '.join(what)}; {name} is a {impact.relationship} client{agreed}"
 
@@ -176,6 +219,8 @@ def evaluate_regime(ctx: Context, regime: Regime) -> list[Decision]:
     else:
         cov = _coverage(ctx, version)
         gate = _regime_gate(ctx, regime, version, cov)
+    if gate is None and unknown is None:
+        unknown = _admission_unknown(ctx, regime, version)
     encryption = _encryption_excuse(ctx, version)
     harm = risk_rules.harm_exception(f.risk, version, ctx.risk_signoff)
     harm_exception = harm.relied_on

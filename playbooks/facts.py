@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from breachclock.playbooks.catalog import data_elements
-from breachclock.playbooks.jurisdictions import jurisdiction_name
+from breachclock.playbooks.jurisdictions import UNKNOWN, jurisdiction_name
 from breachclock.playbooks.schema import EventType, Role, Sector
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -26,6 +26,13 @@ ENTITY_DATA_SET = "entity"
 DATA_SCOPED_SECTORS = frozenset({"hipaa_covered_entity", "hipaa_business_associate"})
 OWNER_ROLES = frozenset({"data_owner", "controller"})
 VENDOR_ROLES = frozenset({"service_provider", "processor"})
+# Countries whose lawyers are admitted by a state or province, never by the country: a bare code would match no
+# state opinion and silently switch them all off ("CA" is also California's postal code, not Canada's bar).
+BARE_ADMISSIONS = {
+    "US": "is the United States: lawyers are admitted by a state, D.C. or a territory; name them (US-CA, US-NY, US-DC)",
+    "CA": "is Canada, not California: California is 'US-CA'; a Canadian lawyer is admitted by a province's or "
+          "territory's law society ('CA-ON', 'CA-QC')",
+}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
 
@@ -73,6 +80,10 @@ class Entity(_Strict):
                                 description="Contact line printed on notices (phone, email, address).")
     country: str | None = Field(default=None, description="ISO 3166-1 code of the entity's home country: whose "
                                 "letter people of unknown residency get, if counsel decides to notify them.")
+    bar_admissions: list[str] | None = Field(
+        default=None, max_length=100, description="Where the firm's lawyers are admitted to practise, as "
+        "jurisdiction codes (US-CA, US-NY): whose rules of professional conduct govern them, so which state "
+        "ethics opinions apply. Unset: not recorded (a state opinion's duty is then a question for counsel).")
 
     @field_validator("country")
     @classmethod
@@ -80,6 +91,22 @@ class Entity(_Strict):
         if value is not None and ("-" in value or jurisdiction_name(value) is None):
             raise ValueError(f"unknown country code {value!r} (use ISO 3166-1 alpha-2, like 'US')")
         return value
+
+    @field_validator("bar_admissions")
+    @classmethod
+    def _admissions(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        if not value:
+            raise ValueError("bar_admissions: list where the firm's lawyers are admitted (US-CA, US-NY), or leave "
+                             "the field out if it is not known")
+        for code in value:
+            if code in BARE_ADMISSIONS:
+                raise ValueError(f"bar_admissions: {code!r} {BARE_ADMISSIONS[code]}")
+            if code == UNKNOWN or jurisdiction_name(code) is None:
+                raise ValueError(f"bar_admissions: unknown jurisdiction code {code!r} (use ISO 3166-2 like 'US-CA' "
+                                 "or 'US-NY'; leave the field out if the admissions are not known)")
+        return sorted(set(value))
 
     @field_validator("timezone")
     @classmethod
@@ -230,6 +257,10 @@ class ClientImpact(_Strict):
                                     "it was hired for is significantly impaired by the incident.")
     notice_agreed: Flag = Field(default=False, description="The client agreed to be told of such an incident after "
                                 "the representation ends (an engagement term; matters for a former client).")
+    interests_possibly_impacted: Flag | None = Field(
+        default=None, description="Whether there is a reasonable possibility that the client's interests are "
+        "negatively impacted by the incident, whatever the materiality of the information (the lower trigger of "
+        "State Bar of California Formal Op. 2020-203). Unset: not assessed.")
     information: str | None = Field(default=None, max_length=2000, description="Which information or services, in "
                                     "plain words (what the client's notice says was affected).")
 

@@ -15,6 +15,7 @@ from itertools import pairwise
 from typing import Literal
 
 from breachclock.playbooks.content_rules import ContentRule
+from breachclock.playbooks.jurisdictions import jurisdiction_name
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Role = Literal["data_owner", "service_provider", "controller", "processor"]
@@ -188,14 +189,35 @@ class Clock(_Strict):
 
 class ClientDuty(_Strict):
     """A duty owed to a client as such (a lawyer's ethics duty), evaluated once per client the incident's
-    ``client_impacts`` name: owed to clients of these relationships whose material confidential information
-    was (or is substantially likely to have been) compromised, or for whom the firm's ability to perform its
-    services was significantly impaired."""
+    ``client_impacts`` name: owed to clients of these relationships for whom the incident meets the source's
+    ``trigger``.
+
+    ``material`` (ABA Formal Opinion 483): the client's material confidential information was (or is substantially
+    likely to have been) compromised, or, where ``services`` counts, the firm's ability to perform its services
+    was significantly impaired. ``possible_negative_impact`` (a lower trigger, State Bar of California Formal Op.
+    2020-203): a reasonable possibility that the client's interests are negatively impacted; a client that meets
+    the ``material`` trigger meets it too, and one the incident does not assess against it is a question for
+    counsel, never a silent no.
+    """
 
     relationships: list[Literal["current", "former"]] = Field(min_length=1)
     agreed_only: bool = Field(default=False, description="Owed only where the client agreed to such notice "
                               "(the impact's notice_agreed).")
+    trigger: Literal["material", "possible_negative_impact"] = Field(
+        default="material", description="What the incident must have done to the client for the duty to arise.")
+    services: bool = Field(default=True, description="The material trigger: whether a significant impairment of "
+                           "the firm's ability to perform its services counts (not for a former client, who is "
+                           "owed no services).")
+    unsettled: str | None = Field(default=None, description="Why the source leaves open whether the duty is owed "
+                                  "to these clients (its words): where the trigger is met the decision is "
+                                  "required null, for counsel, never a silent no.")
     text: str = Field(description="The source's own words for whom the duty is owed, and citation.")
+
+    @model_validator(mode="after")
+    def _services_with_material(self) -> ClientDuty:
+        if self.trigger != "material" and not self.services:
+            raise ValueError("services applies to the material trigger only")
+        return self
 
 
 class ObligationRule(_Strict):
@@ -330,6 +352,13 @@ class AppliesTo(_Strict):
         min_length=1,
         description="Jurisdiction codes whose residents the regime protects; 'US' matches every 'US-xx'.",
     )
+    admitted_in: list[str] = Field(
+        default_factory=list,
+        description="A duty under the rules of professional conduct of these jurisdictions (a state's ethics "
+        "opinion): it binds the firm only where its lawyers are admitted (the incident's entity.bar_admissions). "
+        "Not admitted there: not owed, and the reason says so; admissions not recorded: required null, for "
+        "counsel. Empty: wherever the lawyers are admitted (ABA Formal Opinion 483 reads the Model Rules).",
+    )
     text: str | None = None
 
 
@@ -366,6 +395,12 @@ class RegimeVersion(_Strict):
                                  "version is client_based")
         if self.applies_to.client_based and self.applies_to.entity_based:
             raise ValueError("a version is client_based or entity_based, not both")
+        if self.applies_to.admitted_in and not self.applies_to.client_based:
+            raise ValueError("admitted_in (where the firm's lawyers are admitted) applies to a client_based duty "
+                             "of legal ethics only")
+        for code in self.applies_to.admitted_in:
+            if "-" not in code or jurisdiction_name(code) is None:
+                raise ValueError(f"admitted_in: {code!r} is not a subdivision code like 'US-CA'")
         return self
 
     def in_force_on(self, day: date) -> bool:
