@@ -141,15 +141,17 @@ def test_nydfs_extortion_notices_only_from_the_2023_amendment():
 # --- Versions not checked against primary text keep reviewed_on unset ------------------------------------------
 
 
-@pytest.mark.parametrize("regime_id", ["US-FED-CIRCIA", "US-FED-FTC-HBNR", "US-FED-FTC-SAFEGUARDS"])
+# (CIRCIA left this list in review f: 6 U.S.C. 681b(a), the only binding text, was read; see test_review_f.py.)
+@pytest.mark.parametrize("regime_id", ["US-FED-FTC-HBNR", "US-FED-FTC-SAFEGUARDS"])
 def test_unread_versions_are_not_marked_reviewed(regime_id):
     assert all(v.reviewed_on is None for v in regimes()[regime_id].versions)
 
 
-def test_uk_only_the_eu_text_period_is_marked_reviewed():
-    # 2018-05-25 to 2020-12-31: Regulation (EU) 2016/679 itself (read); from 2021 the UK text (Art. 33 not read)
+def test_uk_both_periods_are_marked_reviewed():
+    # 2018-05-25 to 2020-12-31: Regulation (EU) 2016/679 itself (read); from 2021 the UK text, whose Art. 33(1)
+    # ("notify the personal data breach to the Commissioner") was read in review f
     assert version("UK-GDPR", date(2019, 6, 1)).reviewed_on == REVIEWED
-    assert version("UK-GDPR", date(2026, 6, 1)).reviewed_on is None
+    assert version("UK-GDPR", date(2026, 6, 1)).reviewed_on == REVIEWED
 
 
 def test_circia_still_not_in_force_and_says_to_confirm():

@@ -192,7 +192,8 @@ def test_india_commencement_keeps_the_earlier_of_13_and_14_may_2027():
     # 2025); sources differ on 13 or 14 May 2027, and the earlier day is kept so the duty never fails open.
     notified, in_force = version("IN-DPDP", date(2027, 5, 12)), version("IN-DPDP", date(2027, 5, 13))
     assert notified.status == "not_in_force" and in_force.status == "in_force"
-    assert in_force.reviewed_on == date(2026, 12, 3) and notified.reviewed_on is None
+    # (the not-in-force version is reviewed since review f, which read Rule 1(2)-(4) verbatim)
+    assert in_force.reviewed_on == date(2026, 12, 3) and notified.reviewed_on == date(2026, 12, 3)
     assert "14 May 2027" in (in_force.confidence_notes or "")
 
 
