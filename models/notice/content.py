@@ -369,6 +369,11 @@ def _individual_plan(base: dict[str, Any], facts: IncidentFacts, group: list[Obl
            "regime_citation": "; ".join(dict.fromkeys(o.citation for o in group)), "jurisdiction": primary.jurisdiction,
            "jurisdiction_name": jurisdiction_name(primary.jurisdiction) or primary.jurisdiction,
            "sample": "each person's letter names that person and lists that person's own exposed information"}
+    if (given := facts.translations.get(ctx["language"])) is not None:  # type: ignore[call-overload]
+        # A letter written in another language (Quebec's, in French) prints the incident's own words in it too.
+        ctx.update({k: v for k, v in (("incident_summary", given.summary), ("measures_taken", given.measures_taken),
+                                      ("likely_consequences", given.likely_consequences),
+                                      ("incident_title", given.title)) if v})
     if len(group) > 1:
         ctx["laws_combined"] = [f"{o.regime} {o.rule_key}" for o in group]
         # Each combined law's authority and complaint process (Quebec's Commission and, under PIPEDA, Canada's).

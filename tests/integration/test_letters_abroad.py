@@ -29,14 +29,15 @@ def sendgrid():  # type: ignore[no-untyped-def]
         yield server
 
 
-def _received(engine, home: Path, tmp_path: Path, sendgrid: FakeSendGridServer) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+def _received(engine, home: Path, tmp_path: Path, sendgrid: FakeSendGridServer,  # type: ignore[no-untyped-def]
+              **facts) -> dict[str, list[str]]:
     with session_scope(engine) as s:
-        iid = open_incident(s, sample_facts(
-            affected={}, data_elements=["name", "ssn", "financial_account"],
+        iid = open_incident(s, sample_facts(**facts, **{  # type: ignore[arg-type]
+            k: v for k, v in dict(affected={}, data_elements=["name", "ssn", "financial_account"],
             summary="An attacker copied the client intake folder from a file server.",
             likely_consequences="Someone could try to open accounts in your name or send you convincing scam messages.",
             entity={"name": "Example LLP", "timezone": "America/New_York", "roles": ["data_owner"],
-                    "contact": "privacy@example-law.test, +1 212 555 0100"}),
+                    "contact": "privacy@example-law.test, +1 212 555 0100"}).items() if k not in facts}),
             source=b"t", playbook="lost_device", actor="tester").id
     finish_containment(engine, iid)
     extract = tmp_path / "people.csv"
@@ -110,3 +111,17 @@ def test_a_gdpr_letter_without_the_likely_consequences_cannot_be_approved(engine
         with pytest.raises(NoticeError, match="likely_consequences") as refused:
             decide(s, uk.id, counsel="Jane Counsel", approve=True)
         assert "Art. 33(3)(c)" in str(refused.value)
+
+
+def test_the_quebec_letter_prints_the_incidents_own_words_in_french_when_the_file_gives_them(
+        engine, home, tmp_path, sendgrid) -> None:
+    resume = "Un attaquant a copié le dossier d'accueil des clients à partir d'un serveur de fichiers."
+    consequences = "Quelqu'un pourrait tenter d'ouvrir des comptes à votre nom."
+    received = _received(engine, home, tmp_path, sendgrid, translations={"fr": {
+        "summary": resume, "measures_taken": ["Nous avons isolé le serveur."], "likely_consequences": consequences}},
+        measures_taken=["We isolated the server."])
+    (qc,) = received["qc"]
+    assert resume in qc and consequences in qc and "Nous avons isolé le serveur." in qc
+    assert "An attacker copied the client intake folder" not in qc and "We isolated the server." not in qc
+    (gb,) = received["gb"]  # an English letter keeps the responders' English
+    assert "An attacker copied the client intake folder" in gb and "We isolated the server." in gb
