@@ -198,3 +198,11 @@ def test_new_york_name_and_government_number_alone_is_not_notified():
     f = facts(datetime(2020, 6, 1, 9, tzinfo=tz), {"US-NY": 10}, ["name", "government_id"])
     d = decide(f, "US-NY", "individuals", datetime(2020, 6, 2, tzinfo=tz))
     assert d.required is False
+
+
+@pytest.mark.parametrize("day", [date(2018, 1, 1), date(2024, 1, 1)])
+def test_illinois_later_versions_keep_the_written_request_condition(day):
+    # 530/10(b-5): "... and provides the data collector with a written request for the delay" (P.A. 94-947; no
+    # later amendment read to change it: the stricter reading stays)
+    d = delay("US-IL", day, "individuals")
+    assert d.effect == "toll" and d.written_only
