@@ -59,8 +59,8 @@ from typing import Any, Literal
 from jinja2 import BaseLoader, DictLoader, FileSystemLoader, StrictUndefined, TemplateNotFound, meta, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 
-Audience = Literal["individual", "regulator", "cra", "media", "data_owner"]
-AUDIENCES: tuple[Audience, ...] = ("individual", "regulator", "cra", "media", "data_owner")
+Audience = Literal["individual", "regulator", "cra", "media", "data_owner", "substitute"]
+AUDIENCES: tuple[Audience, ...] = ("individual", "regulator", "cra", "media", "data_owner", "substitute")
 NoticeChannel = Literal["email", "sms", "postal", "page"]
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 

@@ -380,6 +380,10 @@ class RegimeVersion(_Strict):
     law_enforcement: LawEnforcementDelay | None = Field(default=None, description="The version's delay rule, when "
                                                         "more than tolling (overrides law_enforcement_tolling).")
     substitute_notice: str | None = None
+    substitute_notice_for: list[Literal["cost", "volume", "no_contact", "disproportionate_effort"]] = Field(
+        default_factory=list, description="When the law allows substitute notice (website posting and statewide "
+        "media): the cost or the number of people over its limits, people without sufficient contact "
+        "information, or (GDPR) disproportionate effort. Empty: the text does not say, so none is offered.")
     obligations: list[ObligationRule]
 
     @model_validator(mode="after")

@@ -24,6 +24,7 @@ from breachclock.models.notice.drafting import DraftReport, draft_notices
 from breachclock.models.obligation.models import Obligation
 from breachclock.models.obligation.service import reevaluate
 from breachclock.models.outbox.service import SendRefused, live_channels, send
+from breachclock.models.outbox.substitute import draft_substitutes
 from breachclock.models.report.decision_record import write_decision_record
 from breachclock.models.task.models import Evidence, PlaybookTask
 from breachclock.notifications.channels import Channel
@@ -124,6 +125,7 @@ def _drafting(session, incident) -> tuple[bool, str]:  # type: ignore[no-untyped
     if incident.status == "assessed":
         fire(session, incident, "draft", actor=FLOW_ACTOR, reason="notice obligations apply")
     report = draft_notices(session, incident, actor=FLOW_ACTOR)
+    report.drafted += draft_substitutes(session, incident, actor=FLOW_ACTOR)
     fire(session, incident, "submit_for_approval", actor=FLOW_ACTOR, reason="notices drafted for counsel's review")
     return False, f"{len(report.drafted)} notice(s) drafted for counsel's review" + _refusals(report)
 
@@ -156,6 +158,7 @@ def _notification(engine: Engine, incident_id: str, channels: dict[str, Channel]
             return StageResult("notification", "waiting", incident.status, "not yet approved for notification")
         # Duties that appeared since drafting (facts changed) get their notices now; counsel approves them.
         late = draft_notices(session, incident, actor=FLOW_ACTOR)
+        late.drafted += draft_substitutes(session, incident, actor=FLOW_ACTOR)
     try:
         report = send(engine, incident_id, channels if channels is not None else live_channels,
                              actor=FLOW_ACTOR)

@@ -386,6 +386,21 @@ def _individual_plan(base: dict[str, Any], facts: IncidentFacts, group: list[Obl
                       recipients.notice_channels("individual", person_methods=[s.methods for s in scopes]))
 
 
+def substitute_context(incident: Incident, facts: IncidentFacts, o: Obligation) -> dict[str, Any]:
+    """What the substitute notice of one duty to people says: the letter's content without anyone's name, and
+    without what the duty's law forbids a notice to say."""
+    scope = recipients.people_scope(o)
+    elements = _covered_elements(facts, scope) or set(facts.data_elements)
+    steps, agencies = catalog.guidance(o.jurisdiction, elements)
+    found = catalog.rule_of(o.rule_version, o.rule_key)
+    return {**_base_context(incident, facts), "recipient_name": None, "recipient_office": o.recipient,
+            "regime_citation": o.citation, "element_codes": sorted(elements), **omissions([o]),
+            "residents_count": None, "jurisdiction": o.jurisdiction,
+            "jurisdiction_name": jurisdiction_name(o.jurisdiction) or o.jurisdiction,
+            "data_elements": plain_elements(elements), "steps_for_individuals": steps, "cra_contacts": agencies,
+            "substitute_rule": found[1].substitute_notice if found else None}
+
+
 def _people_told(session: Session, o: Obligation) -> bool:
     """Whether the people this regulator notice is about get a letter of their own under the same law (a letter
     exists for where they live): a filing says so only then."""

@@ -157,23 +157,34 @@ def draft_notices(session: Session, incident: Incident, *, actor: str, contracts
             append_event(session, incident_id=incident.id, actor=actor, action="letters_not_combined", reason=clash,
                          details={"obligations": [o.id for o in d.obligations]})
             continue
-        notice = Notice(id=new_id("NTC"), incident_id=incident.id, audience=d.audience, recipient=d.recipient,
-                        recipient_ref=d.recipient_ref, jurisdiction=d.jurisdiction, data_set=d.data_set,
-                        context=d.context, content_hash="")
-        session.add(notice)
-        session.flush()
-        _store_variants(session, notice, rendered)
-        for o in d.obligations:
-            session.add(NoticeObligation(notice_id=notice.id, obligation_id=o.id))
-        append_event(session, incident_id=incident.id, actor=actor, action="notice_drafted",
-                     reason=f"draft for {', '.join(sorted({f'{o.regime} {o.rule_key}' for o in d.obligations}))}",
-                     details={"notice": notice.id, "content_hash": notice.content_hash,
-                              "variants": {c: r.content_hash for c, r in rendered.items()},
-                              "obligations": [o.id for o in d.obligations]})
-        report.drafted.append(notice)
+        report.drafted.append(store_plan(session, incident, d, rendered, actor=actor))
     _audit_refusals(session, incident, refused, actor)
     report.refused = [([o.id for o in group], why) for group, why in refused]
     return report
+
+
+def render_plan(plan: NoticePlan) -> dict[str, RenderedNotice]:
+    """Every variant of a planned notice, rendered from the template files as they are now."""
+    return _render_variants(plan)
+
+
+def store_plan(session: Session, incident: Incident, d: NoticePlan, rendered: dict[str, RenderedNotice], *,
+               actor: str) -> Notice:
+    """Record a planned notice, its rendered variants and the duties it serves (audited)."""
+    notice = Notice(id=new_id("NTC"), incident_id=incident.id, audience=d.audience, recipient=d.recipient,
+                    recipient_ref=d.recipient_ref, jurisdiction=d.jurisdiction, data_set=d.data_set,
+                    context=d.context, content_hash="")
+    session.add(notice)
+    session.flush()
+    _store_variants(session, notice, rendered)
+    for o in d.obligations:
+        session.add(NoticeObligation(notice_id=notice.id, obligation_id=o.id))
+    append_event(session, incident_id=incident.id, actor=actor, action="notice_drafted",
+                 reason=f"draft for {', '.join(sorted({f'{o.regime} {o.rule_key}' for o in d.obligations}))}",
+                 details={"notice": notice.id, "content_hash": notice.content_hash,
+                          "variants": {c: r.content_hash for c, r in rendered.items()},
+                          "obligations": [o.id for o in d.obligations]})
+    return notice
 
 
 def _conflict(session: Session, incident: Incident, facts: Any, plan: NoticePlan,

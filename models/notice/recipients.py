@@ -21,7 +21,9 @@ from breachclock.playbooks.engine import NO_LAW_APPLIED
 from breachclock.playbooks.jurisdictions import covers_jurisdiction
 from sqlalchemy.orm import Session
 
-HANDOVER_AUDIENCES = frozenset({"regulator", "cra", "media"})
+HANDOVER_AUDIENCES = frozenset({"regulator", "cra", "media", "substitute"})
+# Substitute notice (the website posting and the notice to statewide media) is notice to people, given publicly.
+PEOPLE_AUDIENCES = frozenset({"individual", "substitute"})
 # Written notice first (every statute accepts it), then e-mail; SMS is not a notice to a person under the laws.
 PERSON_CHANNELS = ("postal", "email")
 _METHOD_OF = {"postal": "mail", "email": "email"}

@@ -36,10 +36,12 @@ class Progress:
     not_queued: int = 0
     """Covered people who can be reached but have no delivery yet (imported since the last send)."""
     simulated: bool = False
+    substituted: int = 0
+    """Covered people no channel can reach who were given the law's substitute notice (posted and published)."""
 
     @property
     def complete(self) -> bool:
-        return self.total > 0 and self.done == self.total
+        return self.total > 0 and self.done + self.substituted == self.total
 
 
 def notices_of(session: Session, obligation: Obligation) -> list[Notice]:
@@ -50,7 +52,10 @@ def notices_of(session: Session, obligation: Obligation) -> list[Notice]:
 
 
 def progress(session: Session, obligation: Obligation, notices: list[Notice]) -> Progress:
-    """The deliveries of an obligation's notices against everyone it must reach."""
+    """The deliveries of an obligation's notices against everyone it must reach; people without contact count as
+    reached once its substitute notice was posted and published (recorded)."""
+    substitutes = [n.id for n in notices if n.audience == "substitute"]
+    notices = [n for n in notices if n.audience != "substitute"]
     ids = [n.id for n in notices]
     statuses = dict(session.execute(select(Delivery.status, func.count()).where(
         Delivery.notice_id.in_(ids)).group_by(Delivery.status)).all())
@@ -63,7 +68,11 @@ def progress(session: Session, obligation: Obligation, notices: list[Notice]) ->
         missing = need - reachable
         not_queued = max(reachable - total, 0)
         total = max(total, need)
-    return Progress(total=total, done=done, prepared=statuses.get("prepared", 0),
+    substituted = 0
+    if missing and substitutes and session.scalar(select(func.count()).select_from(Delivery).where(
+            Delivery.notice_id.in_(substitutes), Delivery.status.in_(("sent", "simulated")))):
+        substituted, missing = missing, 0
+    return Progress(total=total, done=done, prepared=statuses.get("prepared", 0), substituted=substituted,
                     pending=statuses.get("pending", 0) + statuses.get("sending", 0),
                     failed=statuses.get("failed", 0), uncertain=statuses.get("uncertain", 0),
                     without_contact=missing, not_queued=not_queued, simulated=bool(statuses.get("simulated")))
@@ -84,7 +93,7 @@ def settle(session: Session, incident: Incident, *, actor: str) -> int:
         p = progress(session, obligation, notices)
         if not p.complete:
             continue
-        notice = notices[0]
+        notice = next(n for n in notices if n.audience != "substitute")
         at = session.scalar(select(func.max(Delivery.sent_at)).where(Delivery.notice_id.in_([n.id for n in notices]),
                                                                      Delivery.status.in_(("sent", "simulated"))))
         assert at is not None
@@ -96,7 +105,7 @@ def settle(session: Session, incident: Incident, *, actor: str) -> int:
                      reason=f"{obligation.regime} {obligation.rule_key} {obligation.fulfillment}",
                      details={"obligation": obligation.id, "notice": notice.id,
                               "notices": [n.id for n in notices], "at": at.isoformat(),
-                              "how": obligation.fulfillment,
+                              "how": obligation.fulfillment, "substituted": p.substituted,
                               "late_seconds": (at - obligation.due).total_seconds()
                               if obligation.due and at > obligation.due else 0})
         # Clocks anchored to these notices (a state AG's after HHS's, a regulator's after the people's) run from
@@ -169,7 +178,7 @@ def obligation_state(session: Session, obligation: Obligation, now: datetime) ->
         out["notices"] = [n.id for n in notices]
         out["progress"] = {"total": p.total, "done": p.done, "prepared": p.prepared, "pending": p.pending,
                            "failed": p.failed, "uncertain": p.uncertain, "without_contact": p.without_contact,
-                           "not_queued": p.not_queued}
+                           "not_queued": p.not_queued, "substituted": p.substituted}
     elif obligation.required and obligation.recipient_kind != "record":
         out["notice"] = None
         out["no_notice_reason"] = _last_refusal(session, obligation)

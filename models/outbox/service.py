@@ -38,6 +38,7 @@ from breachclock.models.base import utcnow
 from breachclock.models.db import session_scope
 from breachclock.models.incident.models import Incident
 from breachclock.models.incident.service import get_incident
+from breachclock.models.notice import recipients
 from breachclock.models.notice.approval import is_approved
 from breachclock.models.notice.drafting import obligations_of, variants_of, verify_notice
 from breachclock.models.notice.models import Notice
@@ -56,7 +57,7 @@ from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session
 
 # Order notices go out in: the data owner and regulators that must hear first, then people, then the rest.
-SEND_ORDER = {"data_owner": 0, "regulator": 1, "individual": 2, "cra": 3, "media": 4}
+SEND_ORDER = {"data_owner": 0, "regulator": 1, "individual": 2, "substitute": 2, "cra": 3, "media": 4}
 
 
 CLOSED = ("closed", "closed_no_notice")
@@ -153,7 +154,7 @@ def _guard(session: Session, incident: Incident, notice_ids: list[str] | None, a
         if not is_approved(session, notice):
             refusals.append(f"{notice.id}: counsel has not approved its current content")
             continue
-        if notice.audience == "individual" and (first := _owed_first(session, notice)):
+        if notice.audience in recipients.PEOPLE_AUDIENCES and (first := _owed_first(session, notice)):
             refusals.append(f"{notice.id}: the law requires notice to {', '.join(first)} before the people are told: "
                             "send and record it first")
             continue

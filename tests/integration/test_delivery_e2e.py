@@ -175,7 +175,8 @@ def test_a_persons_letter_that_fails_a_content_rule_is_not_sent(engine, home, tm
     iid = _ready_to_notify(engine, tmp_path)
     real = messages.person_content
     monkeypatch.setattr(messages, "person_content",
-                        lambda jurisdiction, elements: {**real(jurisdiction, elements), "cra_contacts": []})
+                        lambda jurisdiction, elements, translation=None: {
+                            **real(jurisdiction, elements, translation), "cra_contacts": []})
     result = run_stage("notification", iid, engine=engine, channels=_channels(sendgrid, home))
     assert result.outcome == "waiting" and "6 failed" in result.message, result.message
     assert sendgrid.deliveries == 0
