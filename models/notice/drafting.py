@@ -28,7 +28,7 @@ from breachclock.models.audit import AuditEvent, append_event
 from breachclock.models.base import new_id
 from breachclock.models.incident.models import Incident, load_facts
 from breachclock.models.notice.content import TRANSLATABLE, NoticePlan, context_facts, plan_notices
-from breachclock.models.notice.grouping import translation_of
+from breachclock.models.notice.grouping import residual_sets, translation_of
 from breachclock.models.notice.models import Notice, NoticeObligation, NoticeVariant
 from breachclock.models.notice.rules import rules_of
 from breachclock.models.obligation.models import Obligation
@@ -115,6 +115,15 @@ def draft_notices(session: Session, incident: Incident, *, actor: str, contracts
         not_combined = {frozenset(e.details["obligations"]) for e in session.scalars(select(AuditEvent).where(
             AuditEvent.incident_id == incident.id, AuditEvent.action == "letters_not_combined"))}
     plans, refused = plan_notices(session, incident, facts, obligations)
+    if not contracts_only:
+        # People whose duties grew after their letter went out get a letter with only what remains.
+        individual = {o.id: o for o in obligations if o.recipient_kind == "individual" and o.required}
+        planned = {frozenset(o.id for o in d.obligations) for d in plans if d.audience == "individual"}
+        for rest in sorted(residual_sets(session, incident.id, list(individual.values())), key=sorted):
+            if rest not in planned and (rest, None) not in drafted_sets:
+                more, why = plan_notices(session, incident, facts, [individual[i] for i in sorted(rest)], as_one=True)
+                plans += more
+                refused += why
     planned_alone = {d.obligations[0].id for d in plans if len(d.obligations) == 1} | {
         next(iter(ids)) for ids, _ in drafted_sets if len(ids) == 1}
 

@@ -17,6 +17,7 @@ from typing import Any
 from breachclock.models.notice import recipients
 from breachclock.models.notice.models import Notice, NoticeObligation
 from breachclock.models.obligation.models import Obligation
+from breachclock.models.outbox.models import Delivery
 from breachclock.playbooks.facts import IncidentFacts
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -71,9 +72,10 @@ class LetterRouter:
         return self._duties.get(notice_id, frozenset())
 
     def _notices_for(self, data_set: str, jurisdiction: str, elements: frozenset[str],
-                     language: str | None = None) -> frozenset[str]:
+                     language: str | None = None, already: frozenset[int] = frozenset()) -> frozenset[str]:
+        """``already``: the duties the person's letters so far carry (never given twice)."""
         duties = _covering(self._scopes, data_set, jurisdiction, elements)
-        given: set[int] = set()
+        given: set[int] = set(already)
         chosen = []
         for duty_set, letters in self._sets:
             if duty_set <= duties and not duty_set & given:
@@ -89,3 +91,41 @@ def translation_of(context: dict[str, Any] | None) -> str | None:
     """The language a notice to people was drafted in for those who asked for it (None: the letter of where they
     live)."""
     return (context or {}).get("translation")
+
+
+def duties_given(session: Session, incident_id: str) -> dict[int, dict[str, frozenset[int]]]:
+    """Per person, the duties each of their letters already carries (a delivery queued, sent, handed over or in
+    doubt; a failed one carries nothing)."""
+    links: dict[str, set[int]] = {}
+    for notice_id, obligation_id in session.execute(
+            select(NoticeObligation.notice_id, NoticeObligation.obligation_id).join(
+                Notice, Notice.id == NoticeObligation.notice_id).where(
+                Notice.incident_id == incident_id, Notice.audience == "individual")):
+        links.setdefault(notice_id, set()).add(obligation_id)
+    out: dict[int, dict[str, frozenset[int]]] = {}
+    for person_id, notice_id in session.execute(
+            select(Delivery.person_id, Delivery.notice_id).join(Notice, Notice.id == Delivery.notice_id).where(
+                Notice.incident_id == incident_id, Delivery.person_id.is_not(None), Delivery.status != "failed")):
+        out.setdefault(person_id, {})[notice_id] = frozenset(links.get(notice_id, ()))
+    return out
+
+
+def residual_sets(session: Session, incident_id: str, obligations: list[Obligation]) -> set[frozenset[int]]:
+    """The duties people are owed beyond what their letters so far carry (a re-import exposed more of theirs, or a
+    law now reaches them), as sets shared by those people: each needs a letter of its own, carrying only those."""
+    from breachclock.models.person.models import AffectedPerson
+
+    given = duties_given(session, incident_id)
+    if not given:
+        return set()
+    scopes = {o.id: recipients.people_scope(o) for o in obligations}
+    out: set[frozenset[int]] = set()
+    ids = sorted(given)
+    for a in range(0, len(ids), 5000):
+        for pid, data_set, jurisdiction, elements in session.execute(select(
+                AffectedPerson.id, AffectedPerson.data_set, AffectedPerson.jurisdiction, AffectedPerson.elements)
+                .where(AffectedPerson.id.in_(ids[a:a + 5000]))):
+            had = frozenset().union(*given[pid].values())
+            if rest := _covering(scopes, data_set, jurisdiction, frozenset(elements)) - had:
+                out.add(rest)
+    return out

@@ -13,8 +13,8 @@ from breachclock.models.base import utcnow
 from breachclock.models.incident.models import Incident
 from breachclock.models.notice import recipients
 from breachclock.models.notice.drafting import obligations_of, variants_of
-from breachclock.models.notice.grouping import LetterRouter
-from breachclock.models.notice.models import Notice, NoticeObligation
+from breachclock.models.notice.grouping import LetterRouter, duties_given
+from breachclock.models.notice.models import Notice
 from breachclock.models.obligation.models import Obligation
 from breachclock.models.outbox.models import Delivery
 from sqlalchemy import func, select, update
@@ -123,7 +123,7 @@ def queue(session: Session, incident: Incident, *, actor: str, notice_ids: Itera
         variants = variants_of(session, notice.id)
         if notice.audience == "individual":
             router = router or LetterRouter(session, incident.id)
-            given = given if given is not None else _duties_given(session, incident.id)
+            given = given if given is not None else duties_given(session, incident.id)
             mine = router.duties_of(notice.id)
             pending = {pid: (did, ch) for did, pid, ch in session.execute(
                 select(Delivery.id, Delivery.person_id, Delivery.channel).where(
@@ -134,7 +134,9 @@ def queue(session: Session, incident: Incident, *, actor: str, notice_ids: Itera
             duties = obligations_of(session, notice.id)
             for obligation in [min(duties, key=lambda o: ("-" not in o.jurisdiction, o.id))] if duties else []:
                 for pid, person_channels, language, where, exposed in covered_people(session, obligation):
-                    if notice.id not in router.notices_for(notice.data_set, where, exposed, language):
+                    # What their other letters already carry is never given again: they get what remains.
+                    already = frozenset().union(*(d for n, d in given.get(pid, {}).items() if n != notice.id))
+                    if notice.id not in router.notices_for(notice.data_set, where, exposed, language, already):
                         continue
                     if any(n != notice.id and duties & mine for n, duties in given.get(pid, {}).items()):
                         continue  # a letter carrying one of these duties is already theirs: never a second
@@ -166,23 +168,6 @@ def queue(session: Session, incident: Incident, *, actor: str, notice_ids: Itera
                      details={"queued": queued, "without_contact": without_contact, "moved_channel": moved,
                               "notices": sorted(notice_ids), "id_ranges": [[first, last]] if queued else []})
     return QueueReport(queued, without_contact)
-
-
-def _duties_given(session: Session, incident_id: str) -> dict[int, dict[str, frozenset[int]]]:
-    """Per person, the duties each of their letters already carries (a delivery queued, sent, handed over or in
-    doubt; a failed one carries nothing)."""
-    links: dict[str, set[int]] = {}
-    for notice_id, obligation_id in session.execute(
-            select(NoticeObligation.notice_id, NoticeObligation.obligation_id).join(
-                Notice, Notice.id == NoticeObligation.notice_id).where(
-                Notice.incident_id == incident_id, Notice.audience == "individual")):
-        links.setdefault(notice_id, set()).add(obligation_id)
-    out: dict[int, dict[str, frozenset[int]]] = {}
-    for person_id, notice_id in session.execute(
-            select(Delivery.person_id, Delivery.notice_id).join(Notice, Notice.id == Delivery.notice_id).where(
-                Notice.incident_id == incident_id, Delivery.person_id.is_not(None), Delivery.status != "failed")):
-        out.setdefault(person_id, {})[notice_id] = frozenset(links.get(notice_id, ()))
-    return out
 
 
 def _delivery_count(session: Session, incident_id: str) -> int:
