@@ -34,6 +34,21 @@ def address_block(fields: dict[str, Any], jurisdiction: str | None = None) -> st
     return "\n".join(line for line in lines if line)
 
 
+def e164(phone: str | None, jurisdiction: str | None = None) -> str | None:
+    """A phone number as Twilio takes it: ``+`` and digits; a 10-digit number of someone in the US or Canada gets
+    +1. None when it cannot be written so (no text is sent to a guess)."""
+    if not phone:
+        return None
+    digits = "".join(c for c in phone if c.isdigit())
+    if phone.strip().startswith("+") and 8 <= len(digits) <= 15:
+        return f"+{digits}"
+    if len(digits) == 11 and digits[0] == "1":
+        digits = digits[1:]
+    if len(digits) == 10 and (jurisdiction or "US")[:2] in ("US", "CA"):
+        return f"+1{digits}"
+    return None
+
+
 def message_for(session: Session, delivery: Delivery, notice: Notice) -> OutgoingMessage:
     """The exact message one delivery sends: the approved variant, rendered from its snapshot, for its recipient."""
     variant = variants_of(session, notice.id)[delivery.channel]
@@ -44,7 +59,8 @@ def message_for(session: Session, delivery: Delivery, notice: Notice) -> Outgoin
         fields = get_sealer().unseal(person.sealed)
         context["recipient_name"] = _name(fields)
         context.update(person_content(notice.jurisdiction, person.elements, notice.context.get("translation")))
-        to = {"email": fields.get("email"), "postal": address_block(fields, person.jurisdiction)}.get(delivery.channel)
+        to = {"email": fields.get("email"), "postal": address_block(fields, person.jurisdiction),
+              "sms": e164(fields.get("phone"), person.jurisdiction)}.get(delivery.channel)
     elif notice.audience == "data_owner":
         to = recipients.client_for(session, notice.recipient_ref).notice_contact
     else:
