@@ -47,7 +47,8 @@ _ABROAD = {("CA", "QC"): ("Montréal", "H2X 1Y4", 4)}
 
 
 def write_sample_people(path: Path, seed: int = 7) -> int:
-    """An invented extract: mostly e-mail contacts, some postal, a duplicate and one unknown residency."""
+    """An invented extract: mostly e-mail contacts, some postal, some asking for Spanish, two Californians with no
+    usable contact (substitute notice), a duplicate and one unknown residency."""
     rng = random.Random(seed)
     rows = []
     for state, (city, zip_code, count) in _STATES.items():
@@ -59,6 +60,7 @@ def write_sample_people(path: Path, seed: int = 7) -> int:
                 "email": "" if postal else f"{first}.{last}.{state}{i}@example.test".lower().replace("'", ""),
                 "address": f"{100 + i} Elm Street" if postal else "", "city": city if postal else "",
                 "state": state, "zip": zip_code if postal else "", "country": "US", "exposed": "ssn;dob",
+                "language": "Español" if i % 7 == 3 and state in ("CA", "TX") else "",
             })
     for (country, province), (city, postal_code, count) in _ABROAD.items():
         for i in range(count):
@@ -66,10 +68,13 @@ def write_sample_people(path: Path, seed: int = 7) -> int:
             rows.append({"first_name": first, "last_name": last,
                          "email": f"{first}.{last}.{province}{i}@example.test".lower().replace("'", ""),
                          "address": "", "city": city, "state": province, "zip": postal_code, "country": country,
-                         "exposed": "ssn;dob"})
+                         "exposed": "ssn;dob", "language": ""})
     rows.append(dict(rows[1]))  # the same person exported twice
     rows.append({"first_name": "Sam", "last_name": "Okafor", "email": "sam.okafor@example.test", "address": "",
-                 "city": "", "state": "", "zip": "", "country": "", "exposed": "ssn"})  # residency unknown
+                 "city": "", "state": "", "zip": "", "country": "", "exposed": "ssn", "language": ""})  # residency unknown
+    for first, last in (("Lena", "Marsh"), ("Omar", "Reyes")):  # no usable address or e-mail: substitute notice
+        rows.append({"first_name": first, "last_name": last, "email": "", "address": "", "city": "", "state": "CA",
+                     "zip": "", "country": "US", "exposed": "ssn;dob", "language": ""})
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()

@@ -62,7 +62,9 @@ class BreachLifecycle(StateMachine):
     revise = awaiting_approval.to(drafting)
     notify = awaiting_approval.to(notifying, cond="all_notices_approved")
     complete_notification = notifying.to(notified, cond="every_duty_discharged")
-    close = notified.to(closed)
+    close = notified.to(closed, cond="every_duty_discharged")
+    # People recorded, or duties arising, after every notice went out: notification is not over.
+    renotify = notified.to(notifying, cond="duty_open")
     close_no_notice = (
         triaged.to(closed_no_notice, cond="no_notice_documented")
         | contained.to(closed_no_notice, cond="no_notice_documented")
@@ -142,6 +144,12 @@ class BreachLifecycle(StateMachine):
             not open_, f"{len(open_)} obligation(s) not yet met: {names}{'…' if len(open_) > 6 else ''} "
                        "(breachclock status shows each one's progress)")
 
+    def duty_open(self) -> bool:
+        open_ = self.session.scalar(select(func.count()).select_from(Obligation).where(
+            Obligation.incident_id == self.model.id, Obligation.required.isnot(False),
+            Obligation.recipient_kind != "record", Obligation.fulfilled_at.is_(None)))
+        return self._guard(bool(open_), "every duty is met")
+
     def no_notice_documented(self, reason: str = "", counsel: str | None = None, **_: Any) -> bool:
         return self._guard(bool(reason.strip()) and bool(counsel and counsel.strip()),
                            "a no-notice decision needs a reason and the approving counsel")
@@ -214,7 +222,19 @@ def allowed_events(session: Session, incident: Incident) -> list[str]:
 
 
 # Moves off the main line: holds, going back to drafting, closing without notice, closing after notice.
-_SIDE_EVENTS = frozenset({"hold", "release", "revise", "close_no_notice", "close"})
+_SIDE_EVENTS = frozenset({"hold", "release", "revise", "close_no_notice", "close", "renotify"})
+
+
+def reopen_notification(session: Session, incident: Incident, *, actor: str, reason: str) -> bool:
+    """A notified incident with a duty open again (people imported since, a law that now applies) goes back to
+    notifying, so the response sends what is still owed and can be closed only once everything is met."""
+    if incident.status != "notified":
+        return False
+    try:
+        fire(session, incident, "renotify", actor=actor, reason=reason)
+    except IllegalTransition:  # every duty is met: nothing to reopen
+        return False
+    return True
 
 
 def main_line() -> list[tuple[str, str]]:

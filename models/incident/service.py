@@ -14,7 +14,7 @@ from breachclock.models.audit import append_event
 from breachclock.models.base import new_id, utcnow
 from breachclock.models.client.service import resolve_clients
 from breachclock.models.errors import InvalidRequest, NotFound, Refused
-from breachclock.models.incident.lifecycle import fire
+from breachclock.models.incident.lifecycle import fire, reopen_notification
 from breachclock.models.incident.models import Incident, IncidentEvent, load_facts
 from breachclock.models.obligation.service import reevaluate
 from breachclock.models.settings import current_actor
@@ -97,6 +97,7 @@ def update_facts(session: Session, incident: Incident, changes: dict[str, Any], 
     append_event(session, incident_id=incident.id, actor=actor, action="facts_changed", reason=reason,
                  details={"before": before, "after": {k: incident.facts.get(k) for k in changes}})
     reevaluate(session, incident, actor=actor, reason=f"facts changed: {reason}")
+    reopen_notification(session, incident, actor=actor, reason=f"facts changed after notification: {reason}")
 
 
 def record_event(session: Session, incident: Incident, event: Event, *, actor: str, reason: str) -> None:

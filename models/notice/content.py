@@ -310,12 +310,15 @@ def _languages_asked(session: Session, incident_id: str) -> dict[str, list[tuple
     """Per language people asked for in the extract: the (data set, jurisdiction, elements) of those people."""
     from breachclock.models.person.models import AffectedPerson
 
-    out: dict[str, list[tuple[str, str, frozenset[str]]]] = {}
+    seen: set[tuple[str, str, str, frozenset[str]]] = set()
     rows = session.execute(select(AffectedPerson.language, AffectedPerson.data_set, AffectedPerson.jurisdiction,
                                   AffectedPerson.elements).where(AffectedPerson.incident_id == incident_id,
-                                                                 AffectedPerson.language.is_not(None)).distinct())
-    for language, data_set, jurisdiction, elements in rows:
-        out.setdefault(language, []).append((data_set, jurisdiction, frozenset(elements)))
+                                                                 AffectedPerson.language.is_not(None)))
+    for language, data_set, jurisdiction, elements in rows:  # distinct here: PostgreSQL cannot compare json
+        seen.add((language, data_set, jurisdiction, frozenset(elements)))
+    out: dict[str, list[tuple[str, str, frozenset[str]]]] = {}
+    for language, data_set, jurisdiction, elements in sorted(seen, key=lambda r: (*r[:3], sorted(r[3]))):
+        out.setdefault(language, []).append((data_set, jurisdiction, elements))
     return out
 
 

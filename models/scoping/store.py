@@ -19,6 +19,7 @@ from typing import Any, Literal
 from breachclock.models.audit import lock_incident, touch
 from breachclock.models.audit.chain import PEOPLE_TABLES
 from breachclock.models.base import utcnow
+from breachclock.models.incident.lifecycle import reopen_notification
 from breachclock.models.incident.models import load_facts
 from breachclock.models.incident.service import ensure_open, get_incident, update_facts
 from breachclock.models.outbox.progress import reopen_incomplete
@@ -321,6 +322,8 @@ def commit_import(session: Session, incident_id: str, results: Sequence[ChunkRes
                         f"{rejected} rows rejected")
     # People imported after a notice went out still need it: its obligation is open again.
     reopen_incomplete(session, incident, actor=actor or current_actor())
+    reopen_notification(session, incident, actor=actor or current_actor(),
+                        reason=f"scoping import after notification: {new} new people; what they are owed is sent")
     timings["count_and_obligations"] = time.perf_counter() - t
     if on_progress:
         on_progress(ImportProgress("counting", 1, 1, rows))

@@ -45,6 +45,15 @@ def test_demo_reaches_notified_with_an_intact_chain_and_a_dossier(prefect_harnes
     assert "Notice of Data Breach" in letter and "What Happened" in letter
     checks = (reports / "notices" / f"{ca['id']}.checks.txt").read_text()
     assert "ok: US-CA" in checks and "FAILED" not in checks
+    # Californians and Texans who asked for Spanish: their own letter, Spanish first, then the English notice
+    es = [n for n in data["notices"] if n["audience"] == "individual" and n["jurisdiction"] == "US-CA"
+          and "Estimado" in (reports / "notices" / f"{n['id']}.email.txt").read_text(encoding="utf-8")]
+    assert len(es) == 1
+    spanish = (reports / "notices" / f"{es[0]['id']}.email.txt").read_text(encoding="utf-8")
+    assert "Qué sucedió" in spanish and "What Happened" in spanish and "número de Seguro Social" in spanish
+    # The two Californians with no usable contact: California's substitute notice (website posting and media)
+    (sub,) = [n for n in data["notices"] if n["audience"] == "substitute"]
+    assert sub["jurisdiction"] == "US-CA"
     # Quebec's residents: one letter, in French, under PIPEDA and Quebec's Act together
     (qc,) = [n for n in data["notices"] if n["audience"] == "individual" and n["jurisdiction"] == "CA-QC"]
     french = (reports / "notices" / f"{qc['id']}.email.txt").read_text(encoding="utf-8")

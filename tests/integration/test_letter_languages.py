@@ -147,3 +147,45 @@ def test_an_unknown_language_is_a_warning_and_the_letter_of_where_they_live(engi
         report = Path(result.report_path).read_text()
         assert "not a language" in report and "Klingon" not in report  # masked, like every value in the report
         assert sorted(p.language or "" for p in s.scalars(select(AffectedPerson))) == ["", "es"]
+
+
+def test_people_imported_after_notification_are_told_and_the_incident_cannot_close_before(engine, home, tmp_path,
+                                                                                         sendgrid) -> None:
+    from breachclock.models import Incident
+    from breachclock.models.incident.lifecycle import IllegalTransition, fire
+
+    translations = {"es": {"summary": RESUMEN, "measures_taken": MEDIDAS}}
+    iid = _incident(engine, tmp_path, "Bob,Smith,bob@example.test,CA,,name;ssn\n", translations=translations)
+
+    def approve_and_send() -> str:
+        with session_scope(engine) as s:
+            for n in s.scalars(select(Notice).where(Notice.incident_id == iid)):
+                decide(s, n.id, counsel="Jane Counsel", approve=True)
+        for stage in ("drafting", "approval", "notification"):
+            result = run_stage(stage, iid, engine=engine, **({"channels": live_channels_at(sendgrid.url, home)}
+                                                             if stage == "notification" else {}))
+        return result.message
+
+    approve_and_send()
+    with session_scope(engine) as s:
+        assert s.get(Incident, iid).status == "notified"
+    later = tmp_path / "later.csv"
+    later.write_text("first_name,last_name,email,state,language,exposed\nCy,Ng,cy@example.test,CA,,name;ssn\n"
+                     "Ana,Lopez,ana@example.test,CA,es,name;ssn\n")
+    with session_scope(engine) as s:
+        import_records(s, iid, later, actor="tester", workers=1)
+    with session_scope(engine) as s:
+        incident = s.get(Incident, iid)
+        assert incident.status == "notifying"  # notification is not over while they are owed a letter
+        with pytest.raises(IllegalTransition):
+            fire(s, incident, "close", actor="tester", reason="done")
+    approve_and_send()
+    approve_and_send()  # Ana's Spanish letter is drafted as the notification runs, approved, then sent
+    got = _received(sendgrid)
+    assert sorted(got) == ["ana@example.test", "bob@example.test", "cy@example.test"]
+    assert all(len(v) == 1 for v in got.values())
+    assert got["ana@example.test"][0][0].startswith("Aviso de")
+    with session_scope(engine) as s:
+        incident = s.get(Incident, iid)
+        assert incident.status == "notified"
+        fire(s, incident, "close", actor="tester", reason="every duty met")
