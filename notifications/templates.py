@@ -42,6 +42,8 @@ Context keys (required unless marked optional):
 - ``notice_date`` (str): date of the notice.
 - ``credit_monitoring_offer`` (str | None, optional): the free service offered and how to enrol.
 - ``cra_contacts`` (list of {name, phone, url}, optional): consumer reporting agencies.
+- ``state_agencies`` (list of {name, phone?, address?, url?}, optional): the state agencies a state's law asks
+  the letter to name (guidance.yaml ``states``); ``state_statements`` (list[str], optional): sentences it asks for.
 - ``info_url`` (str | None, optional): a web page about the incident (used by the SMS).
 - ``contract_reference`` (str | None, optional): the agreement a service provider notifies under.
 """

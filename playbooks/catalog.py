@@ -129,10 +129,31 @@ def guidance(jurisdiction: str, elements: set[str] | frozenset[str], language: s
     steps = [element_steps[e] for e in sorted(elements) if e in element_steps]
     steps += list(words.get("general_steps", []))  # type: ignore[arg-type]
     contacts: list[dict[str, str]] = []
+    always = state_guidance(jurisdiction).get("credit_agencies") == "always"
     for group in country.get("agencies", []):  # type: ignore[attr-defined]
-        if set(group["when_elements"]) & set(elements):
+        if always or set(group["when_elements"]) & set(elements):
             contacts += [dict(c) for c in group["contacts"] if dict(c) not in contacts]
     return steps, contacts
+
+
+def state_guidance(jurisdiction: str) -> dict[str, Any]:
+    """What a letter to residents of one state adds to its country's (``states`` in the country's entry): the
+    state agencies it names, statements its law asks for, and whether it always lists the credit reporting
+    agencies whatever was exposed; {} for a state with no entry."""
+    country = local_guidance(jurisdiction)
+    return dict((country.get("states") or {}).get(jurisdiction) or {})
+
+
+def state_agencies(jurisdiction: str) -> list[dict[str, str]]:
+    """The state agencies a letter to residents of ``jurisdiction`` names (New York's Attorney General...)."""
+    return [dict(a) for a in state_guidance(jurisdiction).get("agencies", [])]
+
+
+def state_statements(jurisdiction: str, language: str | None = None) -> list[str]:
+    """The statements a letter to residents of ``jurisdiction`` makes (``language``: as the entry gives them)."""
+    entry = state_guidance(jurisdiction)
+    words = entry.get(language, {}) if language else entry
+    return [str(s) for s in words.get("statements", [])]
 
 
 def local_guidance(jurisdiction: str) -> dict[str, Any]:

@@ -59,11 +59,19 @@ def person_content(jurisdiction: str, elements: Iterable[str], translation: str 
     steps, agencies = catalog.guidance(jurisdiction, elements)
     language = str(catalog.local_guidance(jurisdiction).get("language", "en"))
     out = {"data_elements": plain_elements(elements, jurisdiction, language), "steps_for_individuals": steps,
-           "cra_contacts": agencies}
+           "cra_contacts": agencies, **state_content(jurisdiction)}
     if translation:
         out[f"data_elements_{translation}"] = plain_elements(elements, jurisdiction, translation)
         out[f"steps_for_individuals_{translation}"] = catalog.guidance(jurisdiction, elements, translation)[0]
+        out[f"state_statements_{translation}"] = catalog.state_statements(jurisdiction, translation)
     return out
+
+
+def state_content(jurisdiction: str) -> dict[str, Any]:
+    """What a letter to residents of one state says because its law asks it (the state agencies to contact,
+    statements such as New Mexico's on the Fair Credit Reporting Act): guidance.yaml's ``states`` entry."""
+    return {"state_agencies": catalog.state_agencies(jurisdiction),
+            "state_statements": catalog.state_statements(jurisdiction)}
 
 
 _MONTHS_ES = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
@@ -401,7 +409,7 @@ def substitute_context(incident: Incident, facts: IncidentFacts, o: Obligation) 
             "residents_count": None, "jurisdiction": o.jurisdiction,
             "jurisdiction_name": jurisdiction_name(o.jurisdiction) or o.jurisdiction,
             "data_elements": plain_elements(elements), "steps_for_individuals": steps, "cra_contacts": agencies,
-            "substitute_rule": found[1].substitute_notice if found else None}
+            **state_content(o.jurisdiction), "substitute_rule": found[1].substitute_notice if found else None}
 
 
 def _people_told(session: Session, o: Obligation) -> bool:
