@@ -26,7 +26,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 Fact = Literal["breach_period", "residents_count", "nature", "monitoring_offer", "toll_free_number",
                "likely_consequences", "contact"]
 TOLL_FREE = re.compile(r"(?<!\d)(?:1[-. ]?)?\(?8(?:00|33|44|55|66|77|88)\)?[-. ]?\d{3}[-. ]?\d{4}(?!\d)")
-PEOPLE_WORDS = r"(?:residents?|individuals?|people|persons?|consumers?|patients?)"
+PEOPLE_WORDS = (r"(?:residents?|individuals?|people|persons?|consumers?|patients?|customers?|clients?|employees?"
+                r"|residentes?|individuos?|personas?|consumidores?|pacientes?|clientes?|empleados?"
+                r"|résidents?|personnes?|particuliers?)")
 
 
 class ContentRule(BaseModel):
@@ -101,7 +103,9 @@ def _fold(text: str) -> str:
 
 
 def _count_forms(n: int) -> list[str]:
-    return sorted({str(n), f"{n:,}"}, key=len, reverse=True)
+    # 1234, 1,234, and as Spanish and French letters write it: 1.234, 1 234
+    grouped = f"{n:,}"
+    return sorted({str(n), grouped, grouped.replace(",", "."), grouped.replace(",", " ")}, key=len, reverse=True)
 
 
 def check(regime: str, rule: ContentRule, text: str, facts: NoticeFacts) -> Finding | None:
@@ -176,7 +180,7 @@ def _excluded_fact(rule: ContentRule, body: str, facts: NoticeFacts) -> list[str
     if rule.fact == "residents_count":
         for n in facts.residents_counts:
             for form in _count_forms(n):
-                if re.search(rf"(?<![\d,]){re.escape(form)}(?![\d,])\W+(?:\w+\W+){{0,3}}{PEOPLE_WORDS}", body):
+                if re.search(rf"(?<![\d,.]){re.escape(form)}(?![\d,]|\.\d)\W+(?:\w+\W+){{0,3}}{PEOPLE_WORDS}", body):
                     return [f"states the number of people affected ({form})"]
     elif rule.fact == "nature":
         for summary in filter(None, (facts.summary, *facts.translated_summaries)):

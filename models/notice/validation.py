@@ -7,6 +7,8 @@ part). A notice with a failed rule cannot be approved; what text cannot show is 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from breachclock.models.notice.content import context_facts
 from breachclock.models.notice.drafting import variants_of
 from breachclock.models.notice.models import Notice, NoticeObligation
@@ -17,10 +19,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 
-def notice_facts(notice: Notice, channel: str, elements: frozenset[str] | None = None) -> NoticeFacts:
+def notice_facts(notice: Notice, channel: str, elements: frozenset[str] | None = None,
+                 obligations: list[Obligation] = ()) -> NoticeFacts:  # type: ignore[assignment]
     """What a notice's checks compare with, from its stored context (no personal data); ``elements``: one
-    person's own exposed elements, for their letter (default: the notice's)."""
-    return context_facts(notice.context, channel, elements)
+    person's own exposed elements, for their letter (default: the notice's). The numbers of people its
+    ``obligations`` counted are compared too: a letter to people carries no count in its context, yet must not
+    state one where a law forbids it (Massachusetts)."""
+    facts = context_facts(notice.context, channel, elements)
+    counts = {n for o in obligations for n in (sum((o.counts or {}).values()), *(o.counts or {}).values()) if n > 0}
+    return replace(facts, residents_counts=tuple(sorted(counts | set(facts.residents_counts))))
 
 
 def _obligations(session: Session, notice: Notice) -> list[Obligation]:
@@ -34,7 +41,7 @@ def validate_notice(session: Session, notice: Notice) -> list[Finding]:
     obligations = _obligations(session, notice)
     findings: list[Finding] = []
     for channel, variant in sorted(variants_of(session, notice.id).items()):
-        facts = notice_facts(notice, channel)
+        facts = notice_facts(notice, channel, obligations=obligations)
         text = "\n".join(filter(None, [variant.subject, variant.text]))
         for obligation in obligations:
             for rule in rules_of(obligation):
@@ -55,15 +62,15 @@ class LetterChecks:
 
     def __init__(self, session: Session, notice: Notice) -> None:
         self._notice = notice
-        self._rules: list[tuple[str, ContentRule]] = [(o.regime, r) for o in _obligations(session, notice)
-                                                      for r in rules_of(o)]
+        self._obligations = _obligations(session, notice)
+        self._rules: list[tuple[str, ContentRule]] = [(o.regime, r) for o in self._obligations for r in rules_of(o)]
         self._seen: dict[tuple[str, frozenset[str]], list[Finding]] = {}
 
     def failures(self, channel: str, elements: frozenset[str], text: str) -> list[Finding]:
         """The rules this letter fails (empty: it may go out)."""
         key = (channel, elements)
         if key not in self._seen:
-            facts = notice_facts(self._notice, channel, elements)
+            facts = notice_facts(self._notice, channel, elements, self._obligations)
             self._seen[key] = blocking([f for regime, rule in self._rules
                                         if (f := check(regime, rule, text, facts)) is not None])
         return self._seen[key]

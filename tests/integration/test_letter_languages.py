@@ -189,3 +189,23 @@ def test_people_imported_after_notification_are_told_and_the_incident_cannot_clo
         incident = s.get(Incident, iid)
         assert incident.status == "notified"
         fire(s, incident, "close", actor="tester", reason="every duty met")
+
+
+@pytest.mark.parametrize(("english", "spanish"), [
+    (["We have written to the 3 Massachusetts residents affected."], MEDIDAS),
+    (MEASURES, ["Hemos escrito a los 3 residentes de Massachusetts afectados."])])
+def test_a_massachusetts_letter_that_states_the_number_of_residents_cannot_be_approved(
+        engine, home, tmp_path, english, spanish) -> None:  # type: ignore[no-untyped-def]
+    # M.G.L. c. 93H § 3(b): the notice "shall not include the nature of the breach or unauthorized acquisition or
+    # use or the number of residents of the commonwealth affected by said breach or unauthorized access or use"
+    rows = "".join(f"P{i},Mass,p{i}@example.test,MA,es,name;ssn\n" for i in range(3))
+    iid = _incident(engine, tmp_path, rows, measures_taken=english,
+                    translations={"es": {"summary": RESUMEN, "measures_taken": spanish}})
+    with session_scope(engine) as s:
+        letters = list(s.scalars(select(Notice).where(Notice.incident_id == iid, Notice.audience == "individual",
+                                                      Notice.jurisdiction == "US-MA")))
+        assert letters
+        failed = {(n.context.get("translation"), f.rule) for n in letters for f in validate_notice(s, n)
+                  if f.passed is False}
+        assert (("es", "no_number_of_residents") in failed) and (
+            (None, "no_number_of_residents") in failed) == (english != MEASURES), failed
