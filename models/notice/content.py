@@ -280,13 +280,16 @@ def plan_notices(session: Session, incident: Incident, facts: IncidentFacts, obl
             drafts.append(NoticePlan(o.recipient_kind, o.recipient, None, o.jurisdiction, o.jurisdiction, o.data_set, [o],
                                  ctx, recipients.notice_channels(o.recipient_kind)))
     asked = _languages_asked(session, incident.id) if individual else {}
-    for group in _individual_groups(facts, individual, as_one):
+    groups = _individual_groups(facts, individual, as_one)
+    every = {o.id: recipients.people_scope(o) for o in individual} if asked else {}
+    planned = {frozenset(o.id for o in g) for g in groups}
+    for group in groups:
         plan = _individual_plan(base, facts, group)
         if isinstance(plan, str):
             refused.append((group, plan))
             continue
         drafts.append(plan)
-        for language in _languages_for(plan, asked):
+        for language in _languages_for(plan, asked, every, planned):
             translated = _translated_plan(plan, facts, language)
             if isinstance(translated, str):
                 refused.append((group, translated))
@@ -330,15 +333,23 @@ def _languages_asked(session: Session, incident_id: str) -> dict[str, list[tuple
     return out
 
 
-def _languages_for(plan: NoticePlan, asked: dict[str, list[tuple[str, str, frozenset[str]]]]) -> list[str]:
+def _languages_for(plan: NoticePlan, asked: dict[str, list[tuple[str, str, frozenset[str]]]],
+                   every: dict[int, recipients.PeopleScope], planned: set[frozenset[int]]) -> list[str]:
     """The languages this letter is also drafted in: those its people asked for, other than its own, that letters
-    where it goes are written in (Spanish in the United States)."""
+    where it goes are written in (Spanish in the United States). Its people: those whose set of duties is the
+    letter's, or who get it because their own set has no letter of its own (a set split by a conflict)."""
     if plan.context.get("translation") or not (plan.template_jurisdiction or "").startswith("US"):
         return []
-    scopes = [recipients.people_scope(o) for o in plan.obligations]
+    mine = frozenset(o.id for o in plan.obligations)
+
+    def gets_it(data_set: str, jurisdiction: str, elements: frozenset[str]) -> bool:
+        duties = frozenset(i for i, s in every.items()
+                           if s.data_set == data_set and s.matches(jurisdiction) and s.covers(elements))
+        return duties == mine or (mine < duties and duties not in planned)
+
     return [language for language, people in sorted(asked.items())
             if language in TRANSLATABLE and language != plan.context.get("language", "en")
-            and any(all(s.data_set == d and s.matches(j) and s.covers(e) for s in scopes) for d, j, e in people)]
+            and any(gets_it(*p) for p in people)]
 
 
 def _translated_plan(plan: NoticePlan, facts: IncidentFacts, language: str) -> NoticePlan | str:

@@ -209,3 +209,18 @@ def test_a_massachusetts_letter_that_states_the_number_of_residents_cannot_be_ap
                   if f.passed is False}
         assert (("es", "no_number_of_residents") in failed) and (
             (None, "no_number_of_residents") in failed) == (english != MEASURES), failed
+
+
+def test_a_spanish_letter_is_drafted_only_for_the_duties_of_people_who_asked(engine, home, tmp_path) -> None:
+    # A Californian patient who asked for Spanish gets California's and HIPAA's letter in one; a Nevadan who did
+    # not gets HIPAA's own. No Spanish HIPAA-only letter that nobody would receive, for counsel to approve.
+    health = {**ENTITY, "sectors": ["hipaa_covered_entity"]}
+    iid = _incident(engine, tmp_path, "Ana,Lopez,ana@example.test,CA,es,name;medical;ssn\n"
+                                      "Ned,Vega,ned@example.test,NV,,name;medical\n",
+                    entity=health, data_elements=["name", "medical", "ssn"],
+                    translations={"es": {"summary": RESUMEN, "measures_taken": MEDIDAS}})
+    with session_scope(engine) as s:
+        spanish = [sorted(o.regime for o in obligations_of(s, n.id)) for n in s.scalars(
+            select(Notice).where(Notice.incident_id == iid, Notice.audience == "individual"))
+            if n.context.get("translation") == "es"]
+        assert spanish == [["US-CA", "US-FED-HIPAA"]], spanish
