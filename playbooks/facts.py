@@ -349,8 +349,10 @@ class Translation(_Strict):
     likely_consequences: str | None = Field(default=None, max_length=4000)
     service: str | None = Field(default=None, max_length=200, description="credit_monitoring.service in this "
                                 "language (the letter's own words for the default service).")
+    enrollment: str | None = Field(default=None, max_length=500, description="credit_monitoring.enrollment in "
+                                   "this language.")
 
-    @field_validator("title", "summary", "likely_consequences", "service")
+    @field_validator("title", "summary", "likely_consequences", "service", "enrollment")
     @classmethod
     def _text_or_nothing(cls, value: str | None) -> str | None:
         if value is not None and not value.strip():
@@ -454,6 +456,10 @@ class IncidentFacts(_Strict):
                 raise ValueError(f"data_elements: people are counted for {', '.join(bare)} but no exposed data "
                                  "elements are listed (list them, or leave the counts out for an incident that "
                                  "involves no personal data)")
+        for language, words in self.translations.items():
+            if words.measures_taken and len(words.measures_taken) != len(self.measures_taken):
+                raise ValueError(f"translations.{language}.measures_taken has {len(words.measures_taken)} item(s) "
+                                 f"but measures_taken has {len(self.measures_taken)}: translate each one")
         if self.client_impacts:
             self._check_client_impacts()
         if self.affected_groups is not None:

@@ -27,9 +27,10 @@ def notice_list(incident_id: str,
         print_json(rows)
         return
     console.print(table(f"Notices of {incident_id}",
-                        ("notice", "audience", "recipient", "jurisdiction", "channels", "approval", "state",
-                         "deliveries", "due (UTC)"),
-                        [(r["notice"], r["audience"], r["recipient"], r["jurisdiction"], ", ".join(r["channels"]),
+                        ("notice", "audience", "recipient", "jurisdiction", "language", "channels", "approval",
+                         "state", "deliveries", "due (UTC)"),
+                        [(r["notice"], r["audience"], r["recipient"], r["jurisdiction"], r["language"],
+                          ", ".join(r["channels"]),
                           "approved" if r["approved"] else "pending", r["state"],
                           ", ".join(f"{k}: {v}" for k, v in r["deliveries"].items()) or "—",
                           f"{r['due']:%Y-%m-%d %H:%M}" if r["due"] else

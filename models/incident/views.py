@@ -17,6 +17,7 @@ from breachclock.models.incident.models import Incident
 from breachclock.models.incident.service import get_incident
 from breachclock.models.notice.approval import notices_lacking_approval
 from breachclock.models.notice.drafting import obligations_of, variants_of
+from breachclock.models.notice.grouping import withdrawn_notices
 from breachclock.models.notice.models import Notice
 from breachclock.models.obligation.models import Obligation
 from breachclock.models.outbox.models import Delivery
@@ -77,6 +78,7 @@ def notices_overview(session: Session, incident_id: str) -> list[dict[str, Any]]
     """Every notice: recipient, channels, approval, where its deliveries stand and its nearest deadline."""
     get_incident(session, incident_id)
     pending = {n.id for n in notices_lacking_approval(session, incident_id)}
+    gone = withdrawn_notices(session, incident_id)
     out = []
     for n in session.scalars(select(Notice).where(Notice.incident_id == incident_id).order_by(Notice.id)):
         counts = dict(session.execute(select(Delivery.status, func.count()).where(Delivery.notice_id == n.id)
@@ -84,13 +86,16 @@ def notices_overview(session: Session, incident_id: str) -> list[dict[str, Any]]
         duties = obligations_of(session, n.id)
         dues = [o.due for o in duties if o.due is not None]
         channels = list(variants_of(session, n.id))
-        if not counts:
+        if n.id in gone:
+            state = "withdrawn"
+        elif not counts:
             state = "drafted" if n.id in pending else "approved"
         elif all(k in ("sent", "simulated") for k in counts):
             state = ("filed" if channels == ["filing"] else "delivered") if "sent" in counts else "simulated"
         else:
             state = "delivering"
         out.append({"notice": n.id, "audience": n.audience, "recipient": n.recipient, "jurisdiction": n.jurisdiction,
+                    "language": (n.context or {}).get("translation") or (n.context or {}).get("language", "en"),
                     "data_set": n.data_set, "channels": channels, "approved": n.id not in pending, "state": state,
                     "due": min(dues) if dues else None,
                     "policy_due": min((o.policy_due for o in duties if o.policy_due), default=None),

@@ -7,6 +7,7 @@ from typing import Any
 
 from breachclock.models.audit import AuditEvent, append_event
 from breachclock.models.notice.drafting import NoticeError, variants_of, verify_notice
+from breachclock.models.notice.grouping import withdrawn_notices
 from breachclock.models.notice.models import Approval, Notice
 from breachclock.models.notice.validation import validate_notice
 from breachclock.playbooks.content_rules import blocking
@@ -23,7 +24,9 @@ def notices_lacking_approval(session: Session, incident_id: str) -> list[Notice]
             AuditEvent.action.in_(("notice_approved", "notice_rejected"))).order_by(AuditEvent.seq)):
         decisions[(e.details.get("notice"), e.details.get("content_hash"))] = e
     out = []
-    for notice in session.scalars(select(Notice).where(Notice.incident_id == incident_id).order_by(Notice.id)):
+    gone = withdrawn_notices(session, incident_id)
+    for notice in session.scalars(select(Notice).where(Notice.incident_id == incident_id,
+                                                       Notice.id.not_in(gone)).order_by(Notice.id)):
         e = decisions.get((notice.id, notice.content_hash))
         row = session.get(Approval, e.details.get("approval")) if e is not None else None
         if e is None or e.action != "notice_approved" or row is None or row.decision != "approved" or (

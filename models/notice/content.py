@@ -123,7 +123,7 @@ def translation_content(facts: IncidentFacts, language: str, *, omit_nature: boo
         service = given.service or "servicios de monitoreo de crédito y protección contra el robo de identidad"
         out[f"credit_monitoring_offer_{language}"] = (
             f"Le ofrecemos {offer.months} meses de {service} por medio de {offer.provider}, sin costo alguno para usted."
-            + (f" Para inscribirse: {offer.enrollment}." if offer.enrollment else "")
+            + (f" Para inscribirse: {given.enrollment or offer.enrollment}." if offer.enrollment else "")
             + (f" Inscríbase a más tardar el {date_words_es(offer.enroll_by)}." if offer.enroll_by else ""))
     return out
 

@@ -28,7 +28,7 @@ from breachclock.models.audit import AuditEvent, append_event
 from breachclock.models.base import new_id
 from breachclock.models.incident.models import Incident, load_facts
 from breachclock.models.notice.content import TRANSLATABLE, NoticePlan, context_facts, plan_notices
-from breachclock.models.notice.grouping import residual_sets, translation_of
+from breachclock.models.notice.grouping import residual_sets, translation_of, withdrawn_notices
 from breachclock.models.notice.models import Notice, NoticeObligation, NoticeVariant
 from breachclock.models.notice.rules import rules_of
 from breachclock.models.obligation.models import Obligation
@@ -107,6 +107,8 @@ def draft_notices(session: Session, incident: Incident, *, actor: str, contracts
             Notice, Notice.id == NoticeObligation.notice_id).where(
             Notice.incident_id == incident.id, Notice.audience == "individual")).all()
         by_notice: dict[str, tuple[set[int], str | None]] = {}
+        gone = withdrawn_notices(session, incident.id)
+        given = [(n, c, o) for n, c, o in given if n not in gone]
         for notice_id, context, o in given:
             by_notice.setdefault(notice_id, (set(), translation_of(context)))[0].add(o.id)
         drafted_sets = {(frozenset(ids), language) for ids, language in by_notice.values()}
@@ -306,17 +308,33 @@ def refresh_notices(session: Session, incident: Incident, *, actor: str) -> list
         return changed
     facts = load_facts(incident)
     delivered = select(Delivery.notice_id)
-    for notice in session.scalars(select(Notice).where(Notice.incident_id == incident.id,
+    gone = withdrawn_notices(session, incident.id)
+    for notice in session.scalars(select(Notice).where(Notice.incident_id == incident.id, Notice.id.not_in(gone),
                                                        Notice.id.not_in(delivered)).order_by(Notice.id)):
         obligations = [o for o in obligations_of(session, notice.id) if o.required]
         if not obligations:
             continue  # no longer owed: the outbox refuses it
-        plans, _ = plan_notices(session, incident, facts, obligations, as_one=True)
+        plans, refused = plan_notices(session, incident, facts, obligations, as_one=True)
         plans = [p for p in plans if translation_of(p.context) == translation_of(notice.context)]
+        if not plans and translation_of(notice.context) and notice.id not in gone:
+            # Its translation is no longer given: it is taken back, and its readers get the letter of where they live.
+            append_event(session, incident_id=incident.id, actor=actor, action="notice_withdrawn",
+                         reason="; ".join(why for _, why in refused) or "its people no longer ask for it",
+                         details={"notice": notice.id})
+            gone.add(notice.id)
+            changed.append(notice.id)
+            continue
         if len(plans) != 1:
             continue
         plan = plans[0]
         plan.context["notice_date"] = notice.context.get("notice_date", plan.context["notice_date"])
+        if language := translation_of(notice.context):
+            # The responders' English changed but its translation did not: counsel is told to check it.
+            words = ("incident_summary", "measures_taken", "likely_consequences")
+            same = all(notice.context.get(f"{k}_{language}") == plan.context.get(f"{k}_{language}") for k in words)
+            if same and (notice.context.get("translation_stale")
+                         or any(notice.context.get(k) != plan.context.get(k) for k in words)):
+                plan.context["translation_stale"] = True
         try:
             rendered = _render_variants(plan)
         except NoticeTemplateNotFound:

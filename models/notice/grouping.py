@@ -14,6 +14,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from breachclock.models.audit import AuditEvent
 from breachclock.models.notice import recipients
 from breachclock.models.notice.models import Notice, NoticeObligation
 from breachclock.models.obligation.models import Obligation
@@ -56,7 +57,10 @@ class LetterRouter:
         sets: dict[str, set[int]] = {}
         language: dict[str, str | None] = {}
         self._scopes: dict[int, recipients.PeopleScope] = {}
+        gone = withdrawn_notices(session, incident_id)
         for notice_id, context, obligation in links:
+            if notice_id in gone:
+                continue
             sets.setdefault(notice_id, set()).add(obligation.id)
             language[notice_id] = translation_of(context)
             if obligation.id not in self._scopes:
@@ -129,3 +133,10 @@ def residual_sets(session: Session, incident_id: str, obligations: list[Obligati
             if rest := _covering(scopes, data_set, jurisdiction, frozenset(elements)) - had:
                 out.add(rest)
     return out
+
+
+def withdrawn_notices(session: Session, incident_id: str) -> set[str]:
+    """Notices taken back before anyone received them (a translation the incident file no longer gives): never
+    approved, routed or sent, kept in the record."""
+    return {e.details["notice"] for e in session.scalars(select(AuditEvent).where(
+        AuditEvent.incident_id == incident_id, AuditEvent.action == "notice_withdrawn"))}

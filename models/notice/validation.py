@@ -47,6 +47,11 @@ def validate_notice(session: Session, notice: Notice) -> list[Finding]:
             for rule in rules_of(obligation):
                 if (finding := check(obligation.regime, rule, text, facts)) is not None:
                     findings.append(finding)
+    if language := notice.context.get("translation_stale") and notice.context.get("translation"):
+        findings.append(Finding("translation", "translation_current", "all", "confirm", None,
+                                f"incident file translations.{language}",
+                                "the incident's English words changed after they were translated and the "
+                                f"translation did not: check translations.{language} says the same before approving"))
     return findings
 
 

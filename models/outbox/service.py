@@ -41,6 +41,7 @@ from breachclock.models.incident.service import get_incident
 from breachclock.models.notice import recipients
 from breachclock.models.notice.approval import is_approved
 from breachclock.models.notice.drafting import obligations_of, variants_of, verify_notice
+from breachclock.models.notice.grouping import withdrawn_notices
 from breachclock.models.notice.models import Notice
 from breachclock.models.notice.validation import LetterChecks
 from breachclock.models.obligation.models import Obligation
@@ -135,7 +136,8 @@ def _guard(session: Session, incident: Incident, notice_ids: list[str] | None, a
     if not chain.ok:
         raise SendRefused(f"{incident.id}: the record does not prove itself ({'; '.join(chain.problems[:3])}): "
                           "nothing is sent until a person has looked (breachclock audit verify)")
-    query = select(Notice).where(Notice.incident_id == incident.id).order_by(Notice.id)
+    query = select(Notice).where(Notice.incident_id == incident.id,
+                                 Notice.id.not_in(withdrawn_notices(session, incident.id))).order_by(Notice.id)
     if notice_ids is not None:
         query = query.where(Notice.id.in_(notice_ids))
     candidates = list(session.scalars(query))

@@ -31,14 +31,16 @@ _FIELD_ORDER = ("first_name", "last_name", "full_name", "city", "state", "postal
                 "record_id", "language")
 # What a language cell may say, folded (ISO 639-1/-2 codes and the languages' names in English and in themselves).
 _LANGUAGES = {"en": "en", "eng": "en", "english": "en", "ingles": "en", "anglais": "en",
-              "es": "es", "spa": "es", "spanish": "es", "espanol": "es", "castellano": "es", "espagnol": "es",
+              "es": "es", "spa": "es", "esp": "es", "spanish": "es", "espanol": "es", "castellano": "es",
+              "espagnol": "es",
               "fr": "fr", "fre": "fr", "fra": "fr", "french": "fr", "francais": "fr", "frances": "fr"}
 
 
 def language_code(value: str) -> str | None:
-    """The language a cell names ('Español', 'es-PR', 'SPA' → 'es'); None when it names none we write in."""
-    key = fold(value).replace(" ", "")
-    return _LANGUAGES.get(key) or _LANGUAGES.get(re.split(r"[-_]", value.strip().casefold())[0])
+    """The language a cell names ('Español', 'es-PR', 'SPA', 'Spanish - Latin America', 'Español (México)' →
+    'es'; of several, the first); None when it names none we write in."""
+    words = fold(value).split()
+    return _LANGUAGES.get(words[0]) if words else None
 
 
 def mask(value: str) -> str:

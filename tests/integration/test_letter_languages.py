@@ -224,3 +224,54 @@ def test_a_spanish_letter_is_drafted_only_for_the_duties_of_people_who_asked(eng
             select(Notice).where(Notice.incident_id == iid, Notice.audience == "individual"))
             if n.context.get("translation") == "es"]
         assert spanish == [["US-CA", "US-FED-HIPAA"]], spanish
+
+
+def _update(engine, iid: str, changes: dict) -> None:  # type: ignore[type-arg]
+    from breachclock.models import Incident
+    from breachclock.models.incident.service import update_facts
+
+    with session_scope(engine) as s:
+        update_facts(s, s.get(Incident, iid), changes, actor="tester", reason="test")
+
+
+def _approve_all(engine, iid: str) -> None:
+    with session_scope(engine) as s:
+        for n in s.scalars(select(Notice).where(Notice.incident_id == iid)):
+            decide(s, n.id, counsel="Jane Counsel", approve=True)
+
+
+def test_a_spanish_letter_whose_translation_is_withdrawn_is_never_sent(engine, home, tmp_path, sendgrid) -> None:
+    rows = "Ana,Lopez,ana@example.test,CA,es,name;ssn\nBob,Smith,bob@example.test,CA,,name;ssn\n"
+    iid = _incident(engine, tmp_path, rows, translations={"es": {"summary": RESUMEN, "measures_taken": MEDIDAS}})
+    _approve_all(engine, iid)
+    _update(engine, iid, {"translations": {}})  # the responders take the translation back before it went out
+    with session_scope(engine) as s:
+        withdrawn = s.scalars(select(AuditEvent).where(AuditEvent.incident_id == iid,
+                                                       AuditEvent.action == "notice_withdrawn")).all()
+        assert len(withdrawn) == 1 and "translations.es.summary" in withdrawn[0].reason
+    run_stage("approval", iid, engine=engine)
+    result = run_stage("notification", iid, engine=engine, channels=live_channels_at(sendgrid.url, home))
+    assert "0 failed" in result.message, result.message
+    got = _received(sendgrid)
+    ((_, text, _),) = got["ana@example.test"]
+    assert "Estimado" not in text and SUMMARY in text  # the letter of where she lives, as the record says
+
+
+def test_a_changed_english_account_asks_counsel_to_check_its_translation(engine, home, tmp_path) -> None:
+    from breachclock.models.notice.validation import validate_notice
+
+    iid = _incident(engine, tmp_path, "Ana,Lopez,ana@example.test,CA,es,name;ssn\n",
+                    translations={"es": {"summary": RESUMEN, "measures_taken": MEDIDAS}})
+    _update(engine, iid, {"summary": "A laptop holding the customer list was stolen from an employee's car."})
+    with session_scope(engine) as s:
+        spanish = next(n for n in s.scalars(select(Notice).where(Notice.incident_id == iid))
+                       if n.context.get("translation") == "es")
+        flags = [f for f in validate_notice(s, spanish) if f.rule == "translation_current"]
+        assert flags and flags[0].passed is None and "translations.es" in flags[0].detail
+    _update(engine, iid, {"translations": {"es": {"summary": "Robaron del auto de un empleado una computadora "
+                                                             "portátil con la lista de clientes.",
+                                                  "measures_taken": MEDIDAS}}})
+    with session_scope(engine) as s:
+        spanish = next(n for n in s.scalars(select(Notice).where(Notice.incident_id == iid))
+                       if n.context.get("translation") == "es")
+        assert not [f for f in validate_notice(s, spanish) if f.rule == "translation_current"]
