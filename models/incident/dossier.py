@@ -25,13 +25,14 @@ def dossier_dir(incident_id: str) -> Path:
     return get_settings().home_dir / "reports" / incident_id
 
 
-def write_dossier(session: Session, incident_id: str) -> tuple[Path, str]:
-    """Write the dossier atomically (owner-only); returns its path and sha256."""
+def write_dossier(session: Session, incident_id: str, name: str = "dossier.json") -> tuple[Path, str]:
+    """Write the dossier atomically (owner-only); returns its path and sha256. ``name``: a later edition's own
+    file, so the one an earlier evidence row names stays as it was."""
     dossier = build_dossier(session, incident_id)
     out = dossier_dir(incident_id)
     out.mkdir(parents=True, exist_ok=True, mode=0o700)
     data = json.dumps(dossier, indent=2, sort_keys=True, default=str).encode()
-    path = out / "dossier.json"
+    path = out / name
     tmp = path.with_suffix(".tmp")
     tmp.write_bytes(data)
     tmp.replace(path)

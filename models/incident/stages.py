@@ -10,9 +10,10 @@ resumes at the first unfinished stage.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Literal
 
-from breachclock.models.audit import append_event, lock_incident
+from breachclock.models.audit import AuditEvent, append_event, lock_incident
 from breachclock.models.base import utcnow
 from breachclock.models.db import get_engine, session_scope
 from breachclock.models.incident.dossier import write_dossier
@@ -176,6 +177,10 @@ def _notification(engine: Engine, incident_id: str, channels: dict[str, Channel]
         return StageResult("notification", "done", incident.status, summary)
 
 
+def _aware(moment):  # type: ignore[no-untyped-def]
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def _documentation(engine: Engine, incident_id: str) -> StageResult:
     """Write the incident dossier and the decision record (no personal data) and record both as evidence; fulfils
     record duties."""
@@ -184,12 +189,17 @@ def _documentation(engine: Engine, incident_id: str) -> StageResult:
         if incident.status not in ("notified", "closed"):
             return StageResult("documentation", "waiting", incident.status, "documentation follows notification")
         existing = session.scalar(select(Evidence).where(Evidence.incident_id == incident_id,
-                                                         Evidence.kind == "dossier"))
-        if existing is not None:
+                                                         Evidence.kind == "dossier")
+                                  .order_by(Evidence.collected_at.desc()).limit(1))
+        # Notification completed again since (people recorded later were told): the record is written anew.
+        notified_at = session.scalar(select(func.max(AuditEvent.at)).where(
+            AuditEvent.incident_id == incident_id, AuditEvent.action == "transition:complete_notification"))
+        if existing is not None and (notified_at is None or _aware(existing.collected_at) >= _aware(notified_at)):
             return StageResult("documentation", "already_done", incident.status, f"dossier at {existing.uri}")
         now = utcnow()
-        path, digest = write_dossier(session, incident_id)
-        record_path, record_digest = write_decision_record(session, incident_id, now)
+        edition = f"-{now:%Y%m%dT%H%M%SZ}" if existing is not None else ""
+        path, digest = write_dossier(session, incident_id, f"dossier{edition}.json")
+        record_path, record_digest = write_decision_record(session, incident_id, now, f"decision-record{edition}.pdf")
         session.add(Evidence(incident_id=incident_id, kind="dossier", uri=str(path), sha256=digest,
                              description="incident dossier: decisions, notices, approvals, deliveries, audit check",
                              collected_by=FLOW_ACTOR))

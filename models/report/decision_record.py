@@ -202,7 +202,8 @@ def build_decision_record(session: Session, incident_id: str, now: datetime) -> 
                                f"the entity's time zone ({tz}); no affected person is named.")
 
 
-def write_decision_record(session: Session, incident_id: str, now: datetime | None = None) -> tuple[Path, str]:
-    """Write ``decision-record.pdf`` in the incident's report folder; returns its path and sha256."""
-    path = dossier_dir(incident_id) / "decision-record.pdf"
+def write_decision_record(session: Session, incident_id: str, now: datetime | None = None,
+                          name: str = "decision-record.pdf") -> tuple[Path, str]:
+    """Write ``decision-record.pdf`` (or ``name``) in the incident's report folder; returns its path and sha256."""
+    path = dossier_dir(incident_id) / name
     return path, write_file(path, build_decision_record(session, incident_id, now or utcnow()))

@@ -169,6 +169,7 @@ def test_people_imported_after_notification_are_told_and_the_incident_cannot_clo
     approve_and_send()
     with session_scope(engine) as s:
         assert s.get(Incident, iid).status == "notified"
+    assert run_stage("documentation", iid, engine=engine).outcome == "done"
     later = tmp_path / "later.csv"
     later.write_text("first_name,last_name,email,state,language,exposed\nCy,Ng,cy@example.test,CA,,name;ssn\n"
                      "Ana,Lopez,ana@example.test,CA,es,name;ssn\n")
@@ -185,7 +186,16 @@ def test_people_imported_after_notification_are_told_and_the_incident_cannot_clo
     assert sorted(got) == ["ana@example.test", "bob@example.test", "cy@example.test"]
     assert all(len(v) == 1 for v in got.values())
     assert got["ana@example.test"][0][0].startswith("Aviso de")
+    # The dossier is written anew, as a second edition beside the first (which its evidence row still names).
+    assert run_stage("documentation", iid, engine=engine).outcome == "done"
+    assert run_stage("documentation", iid, engine=engine).outcome == "already_done"
+    from breachclock.models.task.models import Evidence
+
     with session_scope(engine) as s:
+        uris = [e.uri for e in s.scalars(select(Evidence).where(Evidence.incident_id == iid,
+                                                                  Evidence.kind == "dossier"))]
+        assert len(set(uris)) == 2 and all(Path(u).is_file() for u in uris)
+        assert "cy@example.test" not in Path(uris[-1]).read_text()
         incident = s.get(Incident, iid)
         assert incident.status == "notified"
         fire(s, incident, "close", actor="tester", reason="every duty met")
