@@ -99,8 +99,12 @@ def test_a_firm_that_is_owner_business_associate_and_vendor_notifies_exactly_who
     # Duties whose people cannot all be reached stay open, with the reason.
     open_ = {o.regime for o in obligations if o.required and o.fulfilled_at is None and o.recipient_kind != "record"}
     assert set(firm.spec["expect"]["open_regimes"]) <= open_, open_
+    with session_scope(firm.engine) as s:
+        substitutes = sorted(n.jurisdiction for n in s.scalars(select(Notice).where(
+            Notice.incident_id == firm.incident_id, Notice.audience == "substitute")))
+    assert substitutes == firm.spec["expect"].get("substitute", []), substitutes
     said = " ".join(final.split())
-    assert "obligation(s) not yet met" in said
+    assert ("obligation(s) not yet met" in said) == bool(firm.spec["expect"]["open_regimes"]), said
     assert all(regime in said for regime in firm.spec["expect"]["open_regimes"]), said
 
 
