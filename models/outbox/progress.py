@@ -54,7 +54,7 @@ def notices_of(session: Session, obligation: Obligation) -> list[Notice]:
 def progress(session: Session, obligation: Obligation, notices: list[Notice]) -> Progress:
     """The deliveries of an obligation's notices against everyone it must reach; people without contact count as
     reached once its substitute notice was posted and published (recorded)."""
-    substitutes = [n.id for n in notices if n.audience == "substitute"]
+    substitutes = [n for n in notices if n.audience == "substitute"]
     notices = [n for n in notices if n.audience != "substitute"]
     ids = [n.id for n in notices]
     statuses = dict(session.execute(select(Delivery.status, func.count()).where(
@@ -69,9 +69,11 @@ def progress(session: Session, obligation: Obligation, notices: list[Notice]) ->
         not_queued = max(reachable - total, 0)
         total = max(total, need)
     substituted = 0
-    if missing and substitutes and session.scalar(select(func.count()).select_from(Delivery).where(
-            Delivery.notice_id.in_(substitutes), Delivery.status.in_(("sent", "simulated")))):
-        substituted, missing = missing, 0
+    if missing and substitutes:
+        from breachclock.models.outbox.substitute import substituted as covered_by_substitute
+
+        substituted = min(missing, covered_by_substitute(session, obligation, channels, substitutes))
+        missing -= substituted
     return Progress(total=total, done=done, prepared=statuses.get("prepared", 0), substituted=substituted,
                     pending=statuses.get("pending", 0) + statuses.get("sending", 0),
                     failed=statuses.get("failed", 0), uncertain=statuses.get("uncertain", 0),

@@ -100,3 +100,59 @@ def test_people_without_contact_get_the_laws_substitute_notice_and_the_duty_wait
         mi = duties["US-MI"]
         p = progress(s, mi, notices_of(s, mi))
         assert mi.fulfilled_at is None and p.without_contact == 1 and p.substituted == 0
+
+
+def test_people_recorded_after_the_posting_get_a_new_one_it_never_covers_them(engine, home, tmp_path,
+                                                                              sendgrid) -> None:
+    from breachclock.models import Incident
+
+    with session_scope(engine) as s:
+        iid = open_incident(s, sample_facts(
+            affected={}, summary=SUMMARY, entity={"name": "Example Shop", "timezone": "America/New_York",
+                                                  "roles": ["data_owner"], "contact": "1-800-555-0100"}),
+            source=b"t", playbook="lost_device", actor="tester").id
+    finish_containment(engine, iid)
+    first = tmp_path / "first.csv"
+    first.write_text("record_id,first_name,last_name,email,state,exposed\n1,Ann,Cal,ann@example.test,CA,name;ssn\n"
+                     "2,Ben,Cal,,CA,name;ssn\n")
+    with session_scope(engine) as s:
+        import_records(s, iid, first, actor="tester", workers=1)
+
+    def through() -> None:
+        for stage in STAGES[:5]:
+            run_stage(stage, iid, engine=engine)
+        with session_scope(engine) as s:
+            for n in s.scalars(select(Notice).where(Notice.incident_id == iid)):
+                decide(s, n.id, counsel="Jane Counsel", approve=True)
+        for stage in ("drafting", "approval", "notification"):
+            run_stage(stage, iid, engine=engine, **({"channels": live_channels_at(sendgrid.url, home)}
+                                                    if stage == "notification" else {}))
+        with session_scope(engine) as s:
+            for d in s.scalars(select(Delivery).join(Notice).where(Notice.incident_id == iid,
+                                                                   Notice.audience == "substitute",
+                                                                   Delivery.status == "prepared")):
+                record_filing(s, d.id, actor="Pat Responder", receipt=f"posted, AP wire {d.id}")
+        run_stage("notification", iid, engine=engine, channels=live_channels_at(sendgrid.url, home))
+
+    through()
+    with session_scope(engine) as s:
+        assert s.get(Incident, iid).status == "notified"
+    later = tmp_path / "later.csv"  # a third Californian without contact, whose licence number was exposed too
+    later.write_text("record_id,first_name,last_name,email,state,exposed\n3,Cy,Cal,,CA,name;ssn;drivers_license\n")
+    with session_scope(engine) as s:
+        import_records(s, iid, later, actor="tester", workers=1)
+    with session_scope(engine) as s:
+        ca = s.scalars(select(Obligation).where(Obligation.incident_id == iid, Obligation.jurisdiction == "US-CA",
+                                                Obligation.recipient_kind == "individual")).one()
+        p = progress(s, ca, notices_of(s, ca))
+        assert ca.fulfilled_at is None and p.substituted == 1 and p.without_contact == 1, p
+        assert s.get(Incident, iid).status == "notifying"
+    through()  # a new posting, naming the licence number, is drafted, approved and posted
+    through()
+    with session_scope(engine) as s:
+        subs = list(s.scalars(select(Notice).where(Notice.incident_id == iid, Notice.audience == "substitute")))
+        assert len(subs) == 2 and any("drivers_license" in n.context["element_codes"] for n in subs)
+        ca = s.get(Obligation, ca.id)
+        p = progress(s, ca, notices_of(s, ca))
+        assert ca.fulfilled_at is not None and p.substituted == 2 and p.without_contact == 0, p
+        assert s.get(Incident, iid).status == "notified"
