@@ -102,10 +102,21 @@ def _fold(text: str) -> str:
     return " ".join(text.replace("’", "'").casefold().split())
 
 
+_WORDS = {"en": ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"],
+          "es": ["cero", "uno", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve", "diez", "once", "doce", "trece", "catorce", "quince", "dieciséis", "diecisiete", "dieciocho", "diecinueve", "veinte"]}
+_TENS = {30: ("thirty", "treinta"), 40: ("forty", "cuarenta"), 50: ("fifty", "cincuenta"), 60: ("sixty", "sesenta"),
+         70: ("seventy", "setenta"), 80: ("eighty", "ochenta"), 90: ("ninety", "noventa"),
+         100: ("one hundred", "cien")}
+
+
 def _count_forms(n: int) -> list[str]:
-    # 1234, 1,234, and as Spanish and French letters write it: 1.234, 1 234
+    # 1234, 1,234, as Spanish and French letters write it (1.234, 1 234), and small numbers in words
     grouped = f"{n:,}"
-    return sorted({str(n), grouped, grouped.replace(",", "."), grouped.replace(",", " ")}, key=len, reverse=True)
+    forms = {str(n), grouped, grouped.replace(",", "."), grouped.replace(",", " ")}
+    if 2 <= n <= 20:  # "one" of anything is too common a word to read as a count
+        forms |= {_WORDS["en"][n], _WORDS["es"][n]}
+    forms |= set(_TENS.get(n, ()))
+    return sorted(forms, key=len, reverse=True)
 
 
 def check(regime: str, rule: ContentRule, text: str, facts: NoticeFacts) -> Finding | None:
@@ -178,9 +189,13 @@ def _included_fact(rule: ContentRule, body: str, facts: NoticeFacts) -> list[str
 
 def _excluded_fact(rule: ContentRule, body: str, facts: NoticeFacts) -> list[str]:
     if rule.fact == "residents_count":
+        # The entity's own contact line ("press 2 for customers") states no count of anyone.
+        if facts.entity_contact and len(facts.entity_contact) >= 6:
+            body = body.replace(_fold(facts.entity_contact), " ")
         for n in facts.residents_counts:
             for form in _count_forms(n):
-                if re.search(rf"(?<![\d,.]){re.escape(form)}(?![\d,]|\.\d)\W+(?:\w+\W+){{0,3}}{PEOPLE_WORDS}", body):
+                if re.search(rf"(?<![\w,.]){re.escape(form)}(?![\d,]|\.\d|\w)\W+(?:\w+\W+){{0,3}}{PEOPLE_WORDS}",
+                             body):
                     return [f"states the number of people affected ({form})"]
     elif rule.fact == "nature":
         for summary in filter(None, (facts.summary, *facts.translated_summaries)):

@@ -40,11 +40,15 @@ def validate_notice(session: Session, notice: Notice) -> list[Finding]:
     """Every applicable content rule on every variant of the notice, in rule order."""
     obligations = _obligations(session, notice)
     findings: list[Finding] = []
+    # A substitute notice is the letter published: what a law forbids a letter to say, it must not say either.
+    public = notice.audience == "substitute"
     for channel, variant in sorted(variants_of(session, notice.id).items()):
-        facts = notice_facts(notice, channel, obligations=obligations)
+        facts = notice_facts(notice, "postal" if public else channel, obligations=obligations)
         text = "\n".join(filter(None, [variant.subject, variant.text]))
         for obligation in obligations:
             for rule in rules_of(obligation):
+                if public and rule.must != "exclude":
+                    continue
                 if (finding := check(obligation.regime, rule, text, facts)) is not None:
                     findings.append(finding)
     if language := notice.context.get("translation_stale") and notice.context.get("translation"):

@@ -151,3 +151,23 @@ def test_blank_texts_never_pass_as_said():
     blank = NoticeFacts(**{**FACTS.__dict__, "summary": "   ", "likely_consequences": " \n "})
     assert check("X", nature, "What Happened\n\n", blank).passed is False  # type: ignore[union-attr]
     assert check("X", consequences, "What This May Mean for You\n\n", blank).passed is False  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(("text", "count", "contact", "states_it"), [
+    ("We notified five customers by phone.", 5, None, True),
+    ("Hemos escrito a los tres residentes afectados.", 3, None, True),
+    ("We wrote to the 1.234 residentes affected.", 1234, None, True),
+    ("Call 1-800-555-0100 (press 2 for customers).", 2, "1-800-555-0100 (press 2 for customers)", False),
+    ("We are one of the region's largest employers of residents.", 1, None, False),
+    ("We have written to the 24 Massachusetts residents affected.", 24, None, True),
+    ("We are offering 24 months of credit monitoring.", 24, None, False)])
+def test_the_number_of_residents_is_found_in_figures_and_words_but_not_in_the_contact_line(
+        text, count, contact, states_it) -> None:  # type: ignore[no-untyped-def]
+    # M.G.L. c. 93H § 3(b): the notice "shall not include ... the number of residents of the commonwealth affected"
+    from breachclock.playbooks.content_rules import ContentRule, NoticeFacts, check
+
+    rule = ContentRule(id="no_number_of_residents", must="exclude", fact="residents_count",
+                       citation="M.G.L. c. 93H, § 3(b)", text="the number of residents")
+    found = check("US-MA", rule, text, NoticeFacts(channel="email", elements=frozenset(), residents_counts=(count,),
+                                                   entity_contact=contact))
+    assert found is not None and found.passed is (not states_it)
