@@ -10,7 +10,6 @@ resumes at the first unfinished stage.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC
 from typing import Literal
 
 from breachclock.models.audit import AuditEvent, append_event, lock_incident
@@ -177,10 +176,6 @@ def _notification(engine: Engine, incident_id: str, channels: dict[str, Channel]
         return StageResult("notification", "done", incident.status, summary)
 
 
-def _aware(moment):  # type: ignore[no-untyped-def]
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _documentation(engine: Engine, incident_id: str) -> StageResult:
     """Write the incident dossier and the decision record (no personal data) and record both as evidence; fulfils
     record duties."""
@@ -194,7 +189,7 @@ def _documentation(engine: Engine, incident_id: str) -> StageResult:
         # Notification completed again since (people recorded later were told): the record is written anew.
         notified_at = session.scalar(select(func.max(AuditEvent.at)).where(
             AuditEvent.incident_id == incident_id, AuditEvent.action == "transition:complete_notification"))
-        if existing is not None and (notified_at is None or _aware(existing.collected_at) >= _aware(notified_at)):
+        if existing is not None and (notified_at is None or existing.collected_at >= notified_at):
             return StageResult("documentation", "already_done", incident.status, f"dossier at {existing.uri}")
         now = utcnow()
         edition = f"-{now:%Y%m%dT%H%M%SZ}" if existing is not None else ""

@@ -267,16 +267,9 @@ def plan_notices(session: Session, incident: Incident, facts: IncidentFacts, obl
         elif o.recipient_kind == "individual":
             individual.append(o)
         else:
-            scope = recipients.people_scope(o) if o.regime != NO_LAW_APPLIED else None
-            elements = _covered_elements(facts, scope) if scope else set(facts.data_elements)
-            steps, _ = catalog.guidance(o.jurisdiction, elements)
-            count = sum(o.counts.values()) if o.counts else None
-            ctx = {**base, "recipient_name": None, "recipient_office": o.recipient, "regime_citation": o.citation,
-                   "element_codes": sorted(elements or facts.data_elements), **omissions([o]),
-                   "residents_count": count, "jurisdiction": o.jurisdiction,
-                   "jurisdiction_name": jurisdiction_name(o.jurisdiction) or o.jurisdiction,
-                   "data_elements": plain_elements(elements or facts.data_elements), "steps_for_individuals": steps,
-                   "individuals_notified": _people_told(session, o)}
+            ctx, _ = _office_context(base, facts, o)
+            ctx.update(residents_count=sum(o.counts.values()) if o.counts else None,
+                       individuals_notified=_people_told(session, o))
             drafts.append(NoticePlan(o.recipient_kind, o.recipient, None, o.jurisdiction, o.jurisdiction, o.data_set, [o],
                                  ctx, recipients.notice_channels(o.recipient_kind)))
     asked = _languages_asked(session, incident.id) if individual else {}
@@ -411,16 +404,25 @@ def _individual_plan(base: dict[str, Any], facts: IncidentFacts, group: list[Obl
 def substitute_context(incident: Incident, facts: IncidentFacts, o: Obligation) -> dict[str, Any]:
     """What the substitute notice of one duty to people says: the letter's content without anyone's name, and
     without what the duty's law forbids a notice to say."""
-    scope = recipients.people_scope(o)
-    elements = _covered_elements(facts, scope) or set(facts.data_elements)
-    steps, agencies = catalog.guidance(o.jurisdiction, elements)
+    ctx, agencies = _office_context(_base_context(incident, facts), facts, o)
     found = catalog.rule_of(o.rule_version, o.rule_key)
-    return {**_base_context(incident, facts), "recipient_name": None, "recipient_office": o.recipient,
-            "regime_citation": o.citation, "element_codes": sorted(elements), **omissions([o]),
-            "residents_count": None, "jurisdiction": o.jurisdiction,
+    return {**ctx, "residents_count": None, "cra_contacts": agencies, **state_content(o.jurisdiction),
+            "substitute_rule": found[1].substitute_notice if found else None}
+
+
+def _office_context(base: dict[str, Any], facts: IncidentFacts, o: Obligation
+                    ) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """What a notice about one duty's people says when it names none of them (a regulator's filing, a substitute
+    notice): what was exposed of those people, the steps for them, and what the duty's law forbids left out; with
+    the agencies for them."""
+    scope = recipients.people_scope(o) if o.regime != NO_LAW_APPLIED else None
+    covered = _covered_elements(facts, scope) if scope else set(facts.data_elements)
+    steps, agencies = catalog.guidance(o.jurisdiction, covered)
+    shown = covered or set(facts.data_elements)
+    return {**base, "recipient_name": None, "recipient_office": o.recipient, "regime_citation": o.citation,
+            "element_codes": sorted(shown), **omissions([o]), "jurisdiction": o.jurisdiction,
             "jurisdiction_name": jurisdiction_name(o.jurisdiction) or o.jurisdiction,
-            "data_elements": plain_elements(elements), "steps_for_individuals": steps, "cra_contacts": agencies,
-            **state_content(o.jurisdiction), "substitute_rule": found[1].substitute_notice if found else None}
+            "data_elements": plain_elements(shown), "steps_for_individuals": steps}, agencies
 
 
 def _people_told(session: Session, o: Obligation) -> bool:

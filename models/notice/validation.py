@@ -7,6 +7,7 @@ part). A notice with a failed rule cannot be approved; what text cannot show is 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 
 from breachclock.models.notice.content import context_facts
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 
 
 def notice_facts(notice: Notice, channel: str, elements: frozenset[str] | None = None,
-                 obligations: list[Obligation] = ()) -> NoticeFacts:  # type: ignore[assignment]
+                 obligations: Iterable[Obligation] = ()) -> NoticeFacts:
     """What a notice's checks compare with, from its stored context (no personal data); ``elements``: one
     person's own exposed elements, for their letter (default: the notice's). The numbers of people its
     ``obligations`` counted are compared too: a letter to people carries no count in its context, yet must not
@@ -51,7 +52,8 @@ def validate_notice(session: Session, notice: Notice) -> list[Finding]:
                     continue
                 if (finding := check(obligation.regime, rule, text, facts)) is not None:
                     findings.append(finding)
-    if language := notice.context.get("translation_stale") and notice.context.get("translation"):
+    if notice.context.get("translation_stale"):
+        language = notice.context.get("translation")
         findings.append(Finding("translation", "translation_current", "all", "confirm", None,
                                 f"incident file translations.{language}",
                                 "the incident's English words changed after they were translated and the "

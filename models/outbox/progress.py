@@ -15,6 +15,7 @@ from breachclock.models.notice.models import Notice, NoticeObligation
 from breachclock.models.obligation.models import Obligation
 from breachclock.models.outbox.models import Delivery
 from breachclock.models.outbox.queue import covered_count
+from breachclock.models.outbox.substitute import substituted as covered_by_substitute
 from breachclock.playbooks.engine import NO_LAW_APPLIED
 from breachclock.playbooks.facts import Event
 from sqlalchemy import func, select
@@ -70,8 +71,6 @@ def progress(session: Session, obligation: Obligation, notices: list[Notice]) ->
         total = max(total, need)
     substituted = 0
     if missing and substitutes:
-        from breachclock.models.outbox.substitute import substituted as covered_by_substitute
-
         substituted = min(missing, covered_by_substitute(session, obligation, channels, substitutes))
         missing -= substituted
     return Progress(total=total, done=done, prepared=statuses.get("prepared", 0), substituted=substituted,

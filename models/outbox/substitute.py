@@ -13,8 +13,6 @@ decided here: they are counsel's call, shown in the rule's ``substitute_notice``
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from breachclock.models.incident.models import Incident, load_facts
 from breachclock.models.notice import recipients
 from breachclock.models.notice.content import NoticePlan, substitute_context
@@ -40,24 +38,20 @@ def allows_for_no_contact(obligation: Obligation) -> bool:
     return bool(found and "no_contact" in found[1].substitute_notice_for and "substitute" in found[2].methods)
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def substituted(session: Session, obligation: Obligation, channels: set[str], substitutes: list[Notice]) -> int:
     """How many of the duty's people no letter can reach were given a substitute notice that was posted and
     published: one recorded after they were recorded, whose posting names every element of theirs exposed. Someone
     imported after it, or with more exposed than it says, is not covered by it."""
-    filed = []
+    filed = []  # (when it was posted, what it names); times come back aware (UTCDateTime)
     for notice in substitutes:
         at = session.scalar(select(Delivery.sent_at).where(Delivery.notice_id == notice.id,
                                                            Delivery.status.in_(("sent", "simulated"))))
         if at is not None:
-            filed.append((_aware(at), frozenset(notice.context.get("element_codes", []))))
+            filed.append((at, frozenset(notice.context.get("element_codes", []))))
     if not filed:
         return 0
     earliest = min(at for at, _ in filed)
-    late = {pid: _aware(at) for pid, at in session.execute(select(AffectedPerson.id, AffectedPerson.created_at).where(
+    late = {pid: at for pid, at in session.execute(select(AffectedPerson.id, AffectedPerson.created_at).where(
         AffectedPerson.incident_id == obligation.incident_id, AffectedPerson.created_at > earliest))}
     n = 0
     for pid, person_channels, _, _, elements in covered_people(session, obligation):

@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 
 from tests.factories import regime_rule
-from tests.unit.regimes.test_content_rules_states import CONTACT, facts, findings, letter
+from tests.unit.regimes.test_content_rules_states import drafted_letters_pass, facts, findings, letter
 
 STATES = ["US-HI", "US-VA", "US-MI", "US-MO", "US-VT", "US-WY", "US-OR", "US-IA", "US-NH", "US-WA"]
 OK = {"name", "ssn"}
@@ -165,28 +165,4 @@ def test_washington_time_frame_and_credit_agencies_for_ssn_and_licence():
 
 
 def test_drafted_letters_for_residents_of_each_state_can_be_approved(engine, open_incident):
-    # The real drafts (database, drafting, the validator counsel's approval runs): every state's letter passes.
-    from breachclock.models import Incident, Notice
-    from breachclock.models.db import session_scope
-    from breachclock.models.incident.lifecycle import fire
-    from breachclock.models.notice.drafting import draft_notices
-    from breachclock.models.notice.validation import validate_notice
-
-    iid = open_incident(playbook=None, summary="A laptop was stolen from a car.",
-                        entity={"name": "Example LLP", "timezone": "America/New_York", "roles": ["data_owner"],
-                                "contact": CONTACT},
-                        breach_started_at="2026-03-01T09:00:00-05:00", breach_ended_at="2026-03-02T09:00:00-05:00",
-                        affected={j: 20 for j in STATES})
-    with session_scope(engine) as s:
-        inc = s.get(Incident, iid)
-        for event in ("triage", "contain", "scope", "assess", "draft"):
-            fire(s, inc, event, actor="a", reason="r")
-        ids = [n.id for n in draft_notices(s, inc, actor="a").drafted]
-        seen = set()
-        for notice in (s.get(Notice, i) for i in ids):
-            if notice.audience != "individual" or notice.jurisdiction not in STATES:
-                continue
-            seen.add(notice.jurisdiction)
-            found = [f for f in validate_notice(s, notice) if f.regime == notice.jurisdiction]
-            assert found and not [f.line() for f in found if f.passed is False]
-    assert seen == set(STATES)
+    drafted_letters_pass(engine, open_incident, STATES)
